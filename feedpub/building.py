@@ -1,0 +1,256 @@
+"""Stage 3: records -> RSS 2.0 and Atom 1.0 documents, via feedgen.
+
+This is the only module that touches feedgen. It wraps feedgen's known traps:
+entries are appended in our order (feedgen prepends by default); every date is set
+explicitly (feedgen defaults them to now()); the RSS channel link is added last (feedgen
+uses the last link); summary and content are set separately (description() would replace
+the Atom content); entry enclosure links, dc:creator and Media RSS are written by our own
+extension (feedgen drops link rel/type/length on entries, upstream issue #135, and drops
+authors without email from RSS). Nothing here reads a clock or the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from feedpub import __version__
+from feedpub.dates import rfc822, rfc3339
+from feedpub.model import Article, Author, Content, Image, Section, Site
+from feedpub.rendering import RenderedArticle, render_article
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+GENERATOR_URI = "https://github.com/feedpub/feedpub"
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
+# A feed with no published entry still needs a truthful, stable updated date: the epoch says "never".
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """One feed file's bytes and where it goes, relative to the output folder."""
+
+    relpath: str
+    data: bytes
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    """What one feed (in both formats) shows: used by the builder and by autodiscovery."""
+
+    key: str
+    title: str
+    description: str
+    page_url: str
+    feed_id: str
+    author: Author
+    items: tuple[Article, ...]
+    rss_path: str
+    atom_path: str
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Newest publication first; ties broken by update time, then id, so the order never wobbles."""
+    return sorted(articles, key=lambda a: (-a.date.timestamp(), -a.updated.timestamp(), a.id))
+
+
+def plan_feeds(content: Content, now: datetime) -> tuple[FeedPlan, ...]:
+    site = content.site
+    published = newest_first(a for a in content.articles if a.is_published(now))
+    plans = [
+        FeedPlan(
+            key="",
+            title=site.title,
+            description=site.description,
+            page_url=f"{site.base_url}/",
+            feed_id=f"{site.base_url}/",
+            author=site.author,
+            items=tuple(published[: site.feed_items]),
+            rss_path="rss.xml",
+            atom_path="atom.xml",
+        )
+    ]
+    for section in content.sections:
+        plans.append(_section_plan(site, section, [a for a in published if a.section == section.name]))
+    return tuple(plans)
+
+
+def _section_plan(site: Site, section: Section, published: list[Article]) -> FeedPlan:
+    return FeedPlan(
+        key=section.name,
+        title=f"{section.title} | {site.title}",
+        description=section.description,
+        page_url=f"{site.base_url}/{section.name}/",
+        feed_id=f"{site.base_url}/{section.name}/",
+        author=section.author,
+        items=tuple(published[: section.feed_items]),
+        rss_path=f"{section.name}/rss.xml",
+        atom_path=f"{section.name}/atom.xml",
+    )
+
+
+def build_feeds(
+    content: Content,
+    now: datetime,
+    render: Callable[[Article, tuple[str, ...]], RenderedArticle] = render_article,
+) -> tuple[FeedDocument, ...]:
+    """Every feed of the site, sorted by path. Each article is rendered once, however many feeds show it."""
+    site = content.site
+    rendered: dict[str, RenderedArticle] = {}
+    section_titles = {section.name: section.title for section in content.sections}
+    documents: list[FeedDocument] = []
+    for plan in plan_feeds(content, now):
+        entries = []
+        for article in plan.items:
+            if article.id not in rendered:
+                rendered[article.id] = render(article, site.iframe_hosts)
+            entries.append(rendered[article.id])
+        generator = _feed_generator(site, plan, entries, section_titles)
+        documents.append(FeedDocument(plan.rss_path, generator.rss_str(pretty=True, encoding="UTF-8"), RSS_TYPE))
+        documents.append(FeedDocument(plan.atom_path, generator.atom_str(pretty=True, encoding="UTF-8"), ATOM_TYPE))
+    return tuple(sorted(documents, key=lambda d: d.relpath))
+
+
+def feed_url(site: Site, relpath: str) -> str:
+    return f"{site.feeds_url}/{relpath}"
+
+
+def _feed_generator(
+    site: Site, plan: FeedPlan, entries: list[RenderedArticle], section_titles: dict[str, str]
+) -> FeedGenerator:
+    updated = max((e.article.updated for e in entries), default=NEVER)
+    generator = FeedGenerator()
+    generator.register_extension("feedpub", _FeedNamespaces, _EntryExtras)
+    generator.id(plan.feed_id)
+    generator.title(plan.title)
+    generator.subtitle(plan.description)  # also the RSS channel description
+    generator.author(_author_dict(plan.author))
+    # Self links first: feedgen uses the LAST link as the RSS channel <link>.
+    generator.link(href=feed_url(site, plan.atom_path), rel="self", type=ATOM_TYPE)
+    generator.link(href=plan.page_url, rel="alternate", type="text/html")
+    if site.language:
+        generator.language(site.language)
+    if site.copyright:
+        generator.rights(site.copyright)
+        generator.copyright(site.copyright)
+    generator.generator("feedpub", version=__version__, uri=GENERATOR_URI)
+    generator.updated(updated)
+    generator.lastBuildDate(updated)
+    generator.feedpub.rss_self = feed_url(site, plan.rss_path)
+    generator.feedpub.rss_last_build = rfc822(updated)
+    for entry in entries:
+        _add_entry(generator.add_entry(order="append"), entry, section_titles[entry.article.section])
+    return generator
+
+
+def _author_dict(author: Author) -> dict[str, str]:
+    fields = {"name": author.name, "email": author.email, "uri": author.uri}
+    return {k: v for k, v in fields.items() if v}
+
+
+def _add_entry(entry: FeedEntry, rendered: RenderedArticle, section_title: str) -> None:
+    article = rendered.article
+    entry.id(article.id)
+    entry.guid(article.id, permalink=False)
+    entry.title(article.title)
+    entry.link(href=article.permalink, rel="alternate")
+    entry.published(article.date)
+    entry.updated(article.updated)
+    entry.summary(rendered.summary)  # Atom summary and RSS description
+    entry.content(rendered.content_html, type="html")  # Atom content and RSS content:encoded
+    for author in article.authors:
+        entry.author(_author_dict(author))
+    entry.category(term=article.section, label=section_title)
+    for tag in article.tags:
+        entry.category(term=tag)
+    extras: _EntryExtras = entry.feedpub
+    extras.authors = article.authors
+    extras.image = article.image
+    extras.published = article.date
+
+
+class _FeedNamespaces(BaseExtension):  # type: ignore[misc]
+    """Declares our namespaces on the root element and fixes feedgen's RSS date formatting."""
+
+    rss_self: str = ""
+    rss_last_build: str = ""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": DC_NS, "media": MEDIA_NS}
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        channel = rss.find("channel")
+        assert channel is not None
+        # feedgen gives the RSS self link the Atom feed's URL; point it at this RSS file.
+        for link in channel.findall(f"{{{ATOM_NS}}}link"):
+            if link.get("rel") == "self":
+                link.set("href", self.rss_self)
+                link.set("type", RSS_TYPE)
+        last_build = channel.find("lastBuildDate")
+        if last_build is not None:
+            last_build.text = self.rss_last_build
+        return rss
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        _rfc3339_children(feed, "updated")
+        return feed
+
+
+def _rfc3339_children(parent: etree._Element, *tags: str) -> None:
+    """Rewrite feedgen's isoformat() dates in our RFC 3339 form (UTC as 'Z').
+
+    feedgen writes Atom elements without a namespace and declares it as a plain attribute,
+    so they are found, and must be added, by their bare names.
+    """
+    for tag in tags:
+        element = parent.find(tag)
+        if element is not None and element.text:
+            element.text = rfc3339(datetime.fromisoformat(element.text))
+
+
+class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
+    """What feedgen cannot write for an entry: dc:creator, Media RSS, Atom enclosure links."""
+
+    def __init__(self) -> None:
+        self.authors: tuple[Author, ...] = ()
+        self.image: Image | None = None
+        self.published: datetime | None = None
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        pub_date = item.find("pubDate")
+        if pub_date is not None and self.published is not None:
+            pub_date.text = rfc822(self.published)
+        for author in self.authors:
+            etree.SubElement(item, f"{{{DC_NS}}}creator").text = author.name
+        self._media(item)
+        return item
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        _rfc3339_children(entry, "updated", "published")
+        if self.image and self.image.media_type:
+            etree.SubElement(entry, "link", rel="enclosure", href=self.image.url, type=self.image.media_type)
+        self._media(entry)
+        return entry
+
+    def _media(self, parent: etree._Element) -> None:
+        image = self.image
+        if image is None:
+            return
+        attributes = {"url": image.url, "medium": "image"}
+        if image.media_type:
+            attributes["type"] = image.media_type
+        media = etree.SubElement(parent, f"{{{MEDIA_NS}}}content", attributes)
+        if image.alt:
+            etree.SubElement(media, f"{{{MEDIA_NS}}}title", type="plain").text = image.alt
+        if image.caption:
+            etree.SubElement(media, f"{{{MEDIA_NS}}}description", type="plain").text = image.caption

@@ -1,0 +1,189 @@
+"""The command line: options in, one core call, findings out, an exit code.
+
+The only module that knows click, streams and exit codes. Exit codes: 0 ok, 1 content or
+feed errors found, 2 usage or I/O error. Expected errors (FeedpubError) become messages;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from feedpub import __version__
+from feedpub.errors import ContentErrors, FeedpubError, InvalidFeedOutput, Level, OutputError, Problem
+from feedpub.pipeline import build_site, check_content
+from feedpub.validating import Finding, Severity, feed_files, validate_bytes
+from feedpub.validating.report import FORMATS, render
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+class _Now(click.ParamType):  # type: ignore[type-arg]
+    """--now: an ISO 8601 time with offset (or Z), or a plain date meaning midnight UTC."""
+
+    name = "datetime"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("z", "Z"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time (expected e.g. 2026-03-01T09:30:00Z)", param, ctx)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+content_option = click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="content",
+    show_default=True,
+    help="Folder with _index.md and one folder per section.",
+)
+now_option = click.option(
+    "--now",
+    type=_Now(),
+    default=None,
+    help="Publish as of this time (ISO 8601; naive means UTC). Later-dated articles wait. [default: the current time]",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedpub")
+def main() -> None:
+    """Publish RSS 2.0 and Atom 1.0 feeds from Markdown articles, and validate any feed."""
+
+
+@main.command()
+@content_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="feeds",
+    show_default=True,
+    help="Folder to write the feeds into.",
+)
+@now_option
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if the feeds on disk differ from what a build would write.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+def build(content_dir: Path, out_dir: Path, now: datetime | None, check_only: bool, quiet: bool) -> None:
+    """Build every section's and the whole site's RSS and Atom feeds into OUT."""
+    try:
+        result = build_site(content_dir, out_dir, now or datetime.now(UTC), write=not check_only)
+    except ContentErrors as exc:
+        _report_problems(exc.problems)
+        raise SystemExit(EXIT_FOUND) from None
+    except InvalidFeedOutput as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_FOUND) from None
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    _report_problems(result.warnings)
+    if check_only:
+        if result.changed:
+            for path in result.changed:
+                click.echo(f"{out_dir / path}: out of date (run: python publish.py build)", err=True)
+            raise SystemExit(EXIT_FOUND)
+        if not quiet:
+            click.echo(f"{len(result.documents)} feeds in {out_dir} are up to date")
+        return
+    if not quiet:
+        click.echo(
+            f"built {len(result.documents)} feeds from {result.article_count} published article(s): "
+            f"{len(result.changed)} written, {len(result.documents) - len(result.changed)} unchanged, in {out_dir}"
+        )
+
+
+@main.command()
+@content_option
+@now_option
+def check(content_dir: Path, now: datetime | None) -> None:
+    """Load and check all content, reporting every problem; writes nothing."""
+    try:
+        warnings, published, total = check_content(content_dir, now or datetime.now(UTC))
+    except ContentErrors as exc:
+        _report_problems(exc.problems)
+        raise SystemExit(EXIT_FOUND) from None
+    _report_problems(warnings)
+    click.echo(f"content is valid: {total} article(s), {published} published")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def validate(paths: Sequence[Path], output_format: str, strict: bool) -> None:
+    """Check RSS 2.0 and Atom 1.0 files against their specs.
+
+    PATHS are files, folders (every *.xml, *.rss and *.atom below them) or - for standard input.
+    """
+    findings: list[Finding] = []
+    files = 0
+    unreadable = False
+    for target in _expand(paths):
+        try:
+            data = sys.stdin.buffer.read() if str(target) == "-" else target.read_bytes()
+        except OSError as exc:
+            click.echo(f"{target}: cannot read ({exc.strerror or exc})", err=True)
+            unreadable = True
+            continue
+        files += 1
+        findings.extend(validate_bytes(data, "<stdin>" if str(target) == "-" else str(target)))
+    click.echo(render(findings, files, output_format), nl=False)
+    if unreadable:
+        raise SystemExit(EXIT_USAGE)
+    worst = {f.level for f in findings}
+    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+        raise SystemExit(EXIT_FOUND)
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    expanded: list[Path] = []
+    for path in paths:
+        if str(path) == "-":
+            expanded.append(path)
+        elif path.is_dir():
+            found = list(feed_files([path]))
+            if not found:
+                click.echo(f"{path}: no *.xml, *.rss or *.atom files in this folder", err=True)
+            expanded.extend(found)
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def _report_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    errors = sum(1 for p in problems if p.level is Level.ERROR)
+    if errors:
+        click.echo(f"{errors} error(s) found; nothing was written", err=True)
+
+
+def run() -> None:
+    """Console-script entry point: click's standalone mode maps usage errors to exit 2."""
+    try:
+        main()
+    except FeedpubError as exc:  # pragma: no cover - every command handles its own
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None

@@ -1,0 +1,656 @@
+"""Stage 1: content/ files -> Site, Section and Article records.
+
+Every file is read and checked in full; problems from all files are gathered and raised
+once as ContentErrors, so one run shows the author everything there is to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import mimetypes
+import re
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from feedpub.dates import load_timezone, parse_content_date
+from feedpub.errors import ContentErrors, Level, Problem
+from feedpub.model import Article, Author, Content, Image, Section, Site
+
+INDEX = "_index.md"
+DEFAULT_FEED_ITEMS = 50
+DEFAULT_PERMALINK = "{base_url}/{section}/{slug}/"
+PERMALINK_FIELDS = frozenset({"base_url", "section", "slug", "year", "month", "day"})
+
+SITE_FIELDS = frozenset(
+    {
+        "title",
+        "base_url",
+        "description",
+        "language",
+        "timezone",
+        "author",
+        "copyright",
+        "feed_items",
+        "permalink",
+        "feeds_url",
+        "id_authority",
+        "iframe_hosts",
+    }
+)
+SECTION_FIELDS = frozenset({"title", "description", "author", "feed_items"})
+ARTICLE_FIELDS = frozenset({"title", "date", "updated", "summary", "authors", "tags", "image", "draft", "slug", "id"})
+
+# XML 1.0 allows tab, LF, CR and U+0020 up; not the other C0 controls, surrogates, U+FFFE/U+FFFF.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+SLUG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*")
+EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", re.MULTILINE)
+
+
+class _FrontmatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml's C loader (7x faster), keeping timestamps as text so dates are parsed in one place."""
+
+
+_FrontmatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),
+)
+
+
+class _Handler(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_FrontmatterLoader)  # noqa: S506 - a safe loader subclass
+
+
+_HANDLER = _Handler()
+
+
+@dataclass(slots=True)
+class _Document:
+    """A content file split into its frontmatter mapping and body, with where each key sits."""
+
+    path: Path
+    meta: dict[str, object]
+    body: str
+    key_lines: dict[str, int]
+
+
+@dataclass(slots=True)
+class _Reporter:
+    """Collects problems for one file and knows the line of each top-level key."""
+
+    path: Path
+    key_lines: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, field_name: str | None, message: str, *, line: int | None = None) -> None:
+        self._add(field_name, message, line, Level.ERROR)
+
+    def warn(self, field_name: str | None, message: str, *, line: int | None = None) -> None:
+        self._add(field_name, message, line, Level.WARNING)
+
+    def _add(self, field_name: str | None, message: str, line: int | None, level: Level) -> None:
+        if line is None and field_name:
+            line = self.key_lines.get(field_name.split(".")[0].split("[")[0])
+        self.problems.append(Problem(self.path, line, field_name, message, level))
+
+    # Typed getters: each returns a value of the right type or None, reporting what is wrong.
+
+    def text(self, meta: Mapping[str, object], name: str, *, required: bool = False) -> str | None:
+        return self.text_value(meta.get(name), name, required=required, present=name in meta)
+
+    def text_value(self, value: object, name: str, *, required: bool = False, present: bool = True) -> str | None:
+        if value is None:
+            if required:
+                self.error(name, "missing (expected text)" if not present else "empty (expected text)")
+            return None
+        if isinstance(value, str):
+            stripped = value.strip()
+            if not stripped:
+                if required:
+                    self.error(name, "empty (expected text)")
+                return None
+            return stripped
+        self.error(name, f"expected text, got {_describe(value)}{_quote_hint(value)}")
+        return None
+
+    def integer(self, meta: Mapping[str, object], name: str, low: int, high: int) -> int | None:
+        value = meta.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(name, f"expected a whole number from {low} to {high}, got {_describe(value)}")
+            return None
+        if not low <= value <= high:
+            self.error(name, f"{value} is out of range (expected {low} to {high})")
+            return None
+        return value
+
+    def boolean(self, meta: Mapping[str, object], name: str) -> bool:
+        value = meta.get(name, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(name, f"expected true or false, got {_describe(value)}")
+            return False
+        return value
+
+    def unknown_fields(self, meta: Mapping[str, object], known: frozenset[str]) -> None:
+        for name in meta:
+            if name in known:
+                continue
+            close = difflib.get_close_matches(str(name), sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known fields: {', '.join(sorted(known))})"
+            self.warn(str(name), f"unknown field, ignored{hint}")
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _quote_hint(value: object) -> str:
+    if isinstance(value, bool):
+        return "; YAML reads unquoted yes/no/on/off/true/false as booleans, so quote the text"
+    if isinstance(value, int | float):
+        return "; quote it to make it text"
+    return ""
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def _read_text(path: Path, reporter: _Reporter) -> str | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reporter.error(None, f"cannot read file ({exc.strerror})")
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        reporter.error(None, "file is UTF-16 (expected UTF-8 text)")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        reporter.error(None, f"not valid UTF-8 at byte {exc.start} (expected UTF-8 text)", line=line)
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if XML_FORBIDDEN.search(text):
+        first = XML_FORBIDDEN.search(text)
+        assert first is not None
+        line = text.count("\n", 0, first.start()) + 1
+        reporter.warn(
+            None,
+            f"removed {len(XML_FORBIDDEN.findall(text))} character(s) that XML 1.0 forbids "
+            f"(first: U+{ord(first.group()):04X})",
+            line=line,
+        )
+        text = XML_FORBIDDEN.sub("", text)
+    return text
+
+
+def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
+    text = _read_text(path, reporter)
+    if text is None:
+        return None
+    if not text.strip():
+        reporter.error(None, "file is empty (expected '---', YAML frontmatter, '---', then the text)", line=1)
+        return None
+    opening = _HANDLER.FM_BOUNDARY.match(text)
+    if opening is None:
+        reporter.error(None, "no frontmatter (expected the file to start with a '---' line)", line=1)
+        return None
+    closing = _HANDLER.FM_BOUNDARY.search(text, opening.end())
+    if closing is None:
+        reporter.error(None, "frontmatter is not closed (expected a second '---' line after the YAML)", line=1)
+        return None
+    fm_text = text[opening.end() : closing.start()]
+    first_line = text.count("\n", 0, opening.end()) + 1
+    try:
+        meta = _HANDLER.load(fm_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        reporter.error(
+            None, f"malformed YAML frontmatter: {exc.problem or exc.context} (expected valid YAML)", line=line
+        )
+        return None
+    except yaml.YAMLError as exc:
+        reporter.error(None, f"malformed YAML frontmatter: {exc} (expected valid YAML)", line=first_line)
+        return None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        reporter.error(
+            None, f"frontmatter is {_describe(meta)} (expected a mapping of field: value lines)", line=first_line
+        )
+        return None
+    key_lines: dict[str, int] = {}
+    for match in TOP_LEVEL_KEY.finditer(fm_text):
+        key = match.group(1).strip()
+        line = first_line + fm_text.count("\n", 0, match.start())
+        if key in key_lines:
+            reporter.error(key, f"given twice, also on line {key_lines[key]} (expected each field once)", line=line)
+        else:
+            key_lines[key] = line
+    reporter.key_lines = key_lines
+    return _Document(path, {str(k): v for k, v in meta.items()}, text[closing.end() :].lstrip("\n"), key_lines)
+
+
+# --- field readers -------------------------------------------------------------------------
+
+
+def _author(value: object, name: str, reporter: _Reporter) -> Author | None:
+    if isinstance(value, str):
+        if not value.strip():
+            reporter.error(name, "empty author name (expected a name)")
+            return None
+        return Author(value.strip())
+    if not isinstance(value, dict):
+        reporter.error(name, f"expected a name or a mapping with name, email, uri; got {_describe(value)}")
+        return None
+    unknown = set(value) - {"name", "email", "uri"}
+    if unknown:
+        reporter.warn(
+            name, f"unknown author field(s) {', '.join(sorted(map(str, unknown)))} ignored (known: name, email, uri)"
+        )
+    author_name = reporter.text_value(value.get("name"), f"{name}.name", required=True, present="name" in value)
+    email = reporter.text_value(value.get("email"), f"{name}.email")
+    uri = reporter.text_value(value.get("uri"), f"{name}.uri")
+    if email and not EMAIL.fullmatch(email):
+        reporter.error(f"{name}.email", f"{email!r} is not an email address (expected name@example.com)")
+        email = None
+    if uri and not _is_web_url(uri):
+        reporter.error(f"{name}.uri", f"{uri!r} is not an absolute http(s) URL")
+        uri = None
+    return Author(author_name, email, uri) if author_name else None
+
+
+def _authors(meta: Mapping[str, object], reporter: _Reporter) -> tuple[Author, ...] | None:
+    value = meta.get("authors")
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    authors = tuple(a for i, item in enumerate(items) if (a := _author(item, f"authors[{i}]", reporter)))
+    if not items:
+        reporter.error("authors", "empty list (leave the field out to use the section's author)")
+    return authors or None
+
+
+def _tags(meta: Mapping[str, object], reporter: _Reporter) -> tuple[str, ...]:
+    value = meta.get("tags")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        reporter.error("tags", f"expected a list of text, got {_describe(value)}")
+        return ()
+    tags: list[str] = []
+    for i, item in enumerate(value):
+        tag = reporter.text_value(item, f"tags[{i}]", required=True)
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", url)
+
+
+def _image(meta: Mapping[str, object], permalink: str, reporter: _Reporter) -> Image | None:
+    value = meta.get("image")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict):
+        reporter.error("image", f"expected a mapping with url, alt, caption; got {_describe(value)}")
+        return None
+    unknown = set(value) - {"url", "alt", "caption", "type"}
+    if unknown:
+        reporter.warn(
+            "image",
+            f"unknown image field(s) {', '.join(sorted(map(str, unknown)))} ignored (known: url, alt, caption, type)",
+        )
+    url = reporter.text_value(value.get("url"), "image.url", required=True, present="url" in value)
+    alt = reporter.text_value(value.get("alt"), "image.alt") or ""
+    caption = reporter.text_value(value.get("caption"), "image.caption")
+    media_type = reporter.text_value(value.get("type"), "image.type")
+    if url is None:
+        return None
+    absolute = urljoin(permalink, url)
+    if not _is_web_url(absolute):
+        reporter.error(
+            "image.url", f"{url!r} is not an http(s) URL or a path (data:, javascript: and others are refused)"
+        )
+        return None
+    if not alt:
+        reporter.warn(
+            "image.alt", "missing alt text (expected a short description of the image for readers who cannot see it)"
+        )
+    if media_type is None:
+        guessed, _ = mimetypes.guess_type(urlsplit(absolute).path)
+        media_type = guessed if guessed and guessed.startswith("image/") else None
+    elif not re.fullmatch(r"image/[A-Za-z0-9.+-]+", media_type):
+        reporter.error("image.type", f"{media_type!r} is not an image media type (expected e.g. image/jpeg)")
+        media_type = None
+    return Image(absolute, alt, caption, media_type)
+
+
+# --- site, sections, articles --------------------------------------------------------------
+
+
+def _load_site(document: _Document, reporter: _Reporter) -> Site | None:
+    meta = document.meta
+    reporter.unknown_fields(meta, SITE_FIELDS)
+    title = reporter.text(meta, "title", required=True)
+    base_url = reporter.text(meta, "base_url", required=True)
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+            reporter.error(
+                "base_url", f"{base_url!r} is not an absolute https URL (expected e.g. https://news.example.com)"
+            )
+            base_url = None
+        else:
+            base_url = base_url.rstrip("/")
+    language = reporter.text(meta, "language")
+    if language and not LANGUAGE.fullmatch(language):
+        reporter.error("language", f"{language!r} is not a language tag (expected e.g. en, en-GB)")
+    timezone_name = reporter.text(meta, "timezone")
+    if timezone_name:
+        try:
+            load_timezone(timezone_name)
+        except ValueError as exc:
+            reporter.error("timezone", str(exc))
+    author = _author(meta["author"], "author", reporter) if meta.get("author") is not None else None
+    if author is None and "author" not in meta:
+        reporter.error("author", "missing (expected the default byline, e.g. a desk name)")
+    permalink = reporter.text(meta, "permalink") or DEFAULT_PERMALINK
+    _check_pattern(permalink, reporter)
+    feeds_url = reporter.text(meta, "feeds_url")
+    if feeds_url is not None and not (_is_web_url(feeds_url)):
+        reporter.error("feeds_url", f"{feeds_url!r} is not an absolute http(s) URL")
+    iframe_hosts = meta.get("iframe_hosts") or []
+    if not isinstance(iframe_hosts, list) or not all(isinstance(h, str) for h in iframe_hosts):
+        reporter.error("iframe_hosts", "expected a list of host names, e.g. [www.youtube-nocookie.com]")
+        iframe_hosts = []
+    feed_items = reporter.integer(meta, "feed_items", 1, 500)
+    id_authority = reporter.text(meta, "id_authority")
+    if title is None or base_url is None or author is None:
+        return None
+    return Site(
+        title=title,
+        base_url=base_url,
+        description=reporter.text(meta, "description") or title,
+        language=language,
+        timezone=timezone_name,
+        author=author,
+        copyright=reporter.text(meta, "copyright"),
+        feed_items=feed_items or DEFAULT_FEED_ITEMS,
+        permalink=permalink,
+        feeds_url=(feeds_url or f"{base_url}/feeds").rstrip("/"),
+        id_authority=id_authority or (urlsplit(base_url).hostname or ""),
+        iframe_hosts=tuple(sorted(h.lower() for h in iframe_hosts)),
+    )
+
+
+def _check_pattern(pattern: str, reporter: _Reporter) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as exc:
+        reporter.error("permalink", f"malformed pattern ({exc})")
+        return
+    unknown = names - PERMALINK_FIELDS
+    if unknown:
+        reporter.error(
+            "permalink",
+            f"unknown placeholder(s) {', '.join(sorted(unknown))} (expected {', '.join(sorted(PERMALINK_FIELDS))})",
+        )
+    if "slug" not in names:
+        reporter.error("permalink", "pattern must contain {slug} so each article has its own URL")
+
+
+def _load_section(name: str, document: _Document, site: Site | None, reporter: _Reporter) -> Section | None:
+    meta = document.meta
+    reporter.unknown_fields(meta, SECTION_FIELDS)
+    title = reporter.text(meta, "title", required=True)
+    author = _author(meta["author"], "author", reporter) if meta.get("author") is not None else None
+    feed_items = reporter.integer(meta, "feed_items", 1, 500)
+    if title is None or site is None:
+        return None
+    return Section(
+        name=name,
+        title=title,
+        description=reporter.text(meta, "description") or f"{title} from {site.title}",
+        author=author or site.author,
+        feed_items=feed_items or site.feed_items,
+        path=document.path,
+    )
+
+
+def _load_article(
+    document: _Document, section: Section, site: Site, zone: tzinfo | None, reporter: _Reporter
+) -> Article | None:
+    meta = document.meta
+    reporter.unknown_fields(meta, ARTICLE_FIELDS)
+    title = reporter.text(meta, "title", required=True)
+    date = _date(meta, "date", zone, reporter, required=True)
+    updated = _date(meta, "updated", zone, reporter)
+    if date and updated and updated < date:
+        reporter.error(
+            "updated", f"{updated.isoformat()} is before date {date.isoformat()} (expected the same or later)"
+        )
+    slug = reporter.text(meta, "slug") or document.path.stem
+    if not SLUG.fullmatch(slug):
+        reporter.error(
+            "slug",
+            f"{slug!r} cannot be a URL segment (expected letters, digits, '-', '_' or '.', no '/', '..' or spaces)",
+        )
+    article_id = reporter.text(meta, "id")
+    if article_id and not URI_SCHEME.fullmatch(article_id):
+        reporter.error(
+            "id",
+            f"{article_id!r} is not an absolute URI (expected e.g. tag:example.com,2026-03-01:slug or urn:uuid:...)",
+        )
+    summary = reporter.text(meta, "summary")
+    authors = _authors(meta, reporter)
+    tags = _tags(meta, reporter)
+    draft = reporter.boolean(meta, "draft")
+    if title is None or date is None or not SLUG.fullmatch(slug):
+        return None
+    permalink = site.permalink.format(
+        base_url=site.base_url,
+        section=section.name,
+        slug=slug,
+        year=f"{date.year:04d}",
+        month=f"{date.month:02d}",
+        day=f"{date.day:02d}",
+    )
+    return Article(
+        path=document.path,
+        section=section.name,
+        slug=slug,
+        title=title,
+        date=date,
+        updated=max(updated or date, date),
+        summary=summary,
+        authors=authors or (section.author,),
+        tags=tags,
+        image=_image(meta, permalink, reporter),
+        draft=draft,
+        id=article_id or f"tag:{site.id_authority},{date.date().isoformat()}:{section.name}/{slug}",
+        permalink=permalink,
+        body=document.body,
+    )
+
+
+def _date(
+    meta: Mapping[str, object], name: str, zone: tzinfo | None, reporter: _Reporter, *, required: bool = False
+) -> datetime | None:
+    value = meta.get(name)
+    if value is None:
+        if required:
+            reporter.error(name, "missing (expected a date like 2026-03-01 or 2026-03-01T09:30:00+01:00)")
+        return None
+    try:
+        return parse_content_date(value, zone)
+    except ValueError as exc:
+        reporter.error(name, str(exc))
+        return None
+
+
+# --- the tree ------------------------------------------------------------------------------
+
+
+def _entries(directory: Path) -> Iterator[Path]:
+    """Directory entries in a stable order, hidden files skipped."""
+    return iter(sorted(p for p in directory.iterdir() if not p.name.startswith(".")))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def load_content(root: Path) -> tuple[Content, tuple[Problem, ...]]:
+    """Load and check the whole content tree.
+
+    Returns the content and any warnings; raises ContentErrors when any error was found.
+    """
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise ContentErrors(
+            (
+                Problem(
+                    root,
+                    None,
+                    None,
+                    "content folder not found (expected a folder with _index.md and one folder per section)",
+                ),
+            )
+        )
+    resolved_root = root.resolve()
+
+    def parse(path: Path) -> tuple[_Document | None, _Reporter]:
+        reporter = _Reporter(path)
+        document = None
+        if not _inside(path, resolved_root):
+            reporter.error(None, "is a link to a file outside the content folder (refused)")
+        else:
+            document = _parse_document(path, reporter)
+        problems.extend(reporter.problems)
+        reporter.problems = []
+        return document, reporter
+
+    site: Site | None = None
+    site_index = root / INDEX
+    if not site_index.is_file():
+        problems.append(
+            Problem(site_index, None, None, "missing (expected site settings: title, base_url, author, ...)")
+        )
+    else:
+        document, reporter = parse(site_index)
+        if document is not None:
+            site = _load_site(document, reporter)
+            problems.extend(reporter.problems)
+    zone = load_timezone(site.timezone) if site and site.timezone else None
+
+    sections: list[Section] = []
+    articles: list[Article] = []
+    for entry in _entries(root):
+        if entry.is_file() and entry.suffix == ".md" and entry.name != INDEX:
+            problems.append(
+                Problem(
+                    entry,
+                    None,
+                    None,
+                    "article outside a section is ignored (expected content/<section>/<slug>.md)",
+                    Level.WARNING,
+                )
+            )
+        if not entry.is_dir() or entry.name.startswith("_"):
+            continue
+        if not _inside(entry, resolved_root):
+            problems.append(Problem(entry, None, None, "is a link to a folder outside the content folder (refused)"))
+            continue
+        if not SLUG.fullmatch(entry.name):
+            problems.append(
+                Problem(
+                    entry,
+                    None,
+                    None,
+                    "section folder name cannot be a URL segment (expected letters, digits, '-', '_')",
+                )
+            )
+            continue
+        index = entry / INDEX
+        section = None
+        if not index.is_file():
+            problems.append(Problem(index, None, None, "missing (expected section settings: title, description)"))
+        else:
+            document, reporter = parse(index)
+            if document is not None:
+                section = _load_section(entry.name, document, site, reporter)
+                problems.extend(reporter.problems)
+        for path in _entries(entry):
+            if path.suffix != ".md" or path.name == INDEX or not (path.is_file() or path.is_symlink()):
+                continue
+            document, reporter = parse(path)
+            if document is None or section is None or site is None:
+                continue
+            article = _load_article(document, section, site, zone, reporter)
+            problems.extend(reporter.problems)
+            if article is not None:
+                articles.append(article)
+        if section is not None:
+            sections.append(section)
+
+    problems.extend(_duplicates(articles))
+    if any(p.level is Level.ERROR for p in problems) or site is None:
+        raise ContentErrors(tuple(problems))
+    return Content(site, tuple(sections), tuple(articles)), tuple(problems)
+
+
+def _duplicates(articles: list[Article]) -> Iterator[Problem]:
+    """Slugs must be unique within a section (one URL each), ids across the site (one entry each)."""
+    seen_slugs: dict[tuple[str, str], Article] = {}
+    seen_ids: dict[str, Article] = {}
+    for article in articles:
+        first = seen_slugs.setdefault((article.section, article.slug), article)
+        if first is not article:
+            yield Problem(
+                article.path,
+                None,
+                "slug",
+                f"{article.slug!r} is already used by {first.path} (expected one article per slug in a section)",
+            )
+        first = seen_ids.setdefault(article.id, article)
+        if first is not article:
+            yield Problem(
+                article.path,
+                None,
+                "id",
+                f"{article.id!r} is already used by {first.path} (expected a unique id per article)",
+            )

@@ -1,0 +1,86 @@
+"""The typed, immutable records that flow between stages.
+
+All datetimes are timezone-aware; sequences are tuples. Nothing is filled in later:
+once the loader returns an Article, every field is final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    email: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """The article's lead image; `url` is absolute by the time it reaches a record."""
+
+    url: str
+    alt: str
+    caption: str | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    title: str
+    base_url: str
+    description: str
+    language: str | None
+    timezone: str | None
+    author: Author
+    copyright: str | None
+    feed_items: int
+    permalink: str
+    feeds_url: str
+    id_authority: str
+    iframe_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    title: str
+    description: str
+    author: Author
+    feed_items: int
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as written, with its permalink and stable id already worked out."""
+
+    path: Path
+    section: str
+    slug: str
+    title: str
+    date: datetime
+    updated: datetime
+    summary: str | None
+    authors: tuple[Author, ...]
+    tags: tuple[str, ...]
+    image: Image | None
+    draft: bool
+    id: str
+    permalink: str
+    body: str = field(repr=False)
+
+    def is_published(self, now: datetime) -> bool:
+        return not self.draft and self.date <= now
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything under content/: the site, its sections, and every article (drafts included)."""
+
+    site: Site
+    sections: tuple[Section, ...]
+    articles: tuple[Article, ...]
