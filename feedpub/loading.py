@@ -240,7 +240,7 @@ def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
         meta = {}
     if not isinstance(meta, dict):
         reporter.error(
-            None, f"frontmatter is {_describe(meta)} (expected a mapping of field: value lines)", line=first_line
+            None, f"frontmatter is {_describe(meta)} (expected a mapping of field: value lines)", line=first_line + 1
         )
         return None
     key_lines: dict[str, int] = {}

@@ -1,0 +1,75 @@
+"""Fixtures: real content trees written to tmp_path, and a locator for the shared corpus."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+
+SITE_INDEX = """\
+---
+title: Test Gazette
+base_url: https://gazette.example.org
+description: All the news that fits
+language: en-GB
+timezone: Europe/London
+author:
+  name: Gazette Desk
+  email: desk@gazette.example.org
+copyright: © Test Gazette
+feed_items: 3
+---
+"""
+
+SECTION_INDEX = """\
+---
+title: {title}
+description: {title} stories
+---
+"""
+
+Writer = Callable[[str, str], Path]
+
+
+def write_file(root: Path, relpath: str, text: str) -> Path:
+    path = root / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def article(title: str, date: str, body: str = "Body text.", **fields: str) -> str:
+    """An article file: frontmatter from keyword fields (raw YAML values), then the body."""
+    lines = ["---", f"title: {title}", f"date: {date}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    return "\n".join([*lines, "---", "", body, ""])
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A minimal valid site: settings and two sections, no articles yet."""
+    root = tmp_path / "content"
+    write_file(root, "_index.md", SITE_INDEX)
+    write_file(root, "technology/_index.md", SECTION_INDEX.format(title="Technology"))
+    write_file(root, "science/_index.md", SECTION_INDEX.format(title="Science"))
+    return root
+
+
+@pytest.fixture
+def write(content: Path) -> Writer:
+    def writer(relpath: str, text: str) -> Path:
+        return write_file(content, relpath, text)
+
+    return writer
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not (SHARED / "conformance" / "w3c" / "manifest.json").is_file():
+        pytest.skip("../shared (the W3C conformance corpus and seed) is not beside this checkout")
+    return SHARED
