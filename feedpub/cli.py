@@ -115,7 +115,7 @@ def check(content_dir: Path, now: datetime | None) -> None:
     try:
         warnings, published, total = check_content(content_dir, now or datetime.now(UTC))
     except ContentErrors as exc:
-        _report_problems(exc.problems)
+        _report_problems(exc.problems, writing=False)
         raise SystemExit(EXIT_FOUND) from None
     _report_problems(warnings)
     click.echo(f"content is valid: {total} article(s), {published} published")
@@ -172,12 +172,12 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     return expanded
 
 
-def _report_problems(problems: Sequence[Problem]) -> None:
+def _report_problems(problems: Sequence[Problem], *, writing: bool = True) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     errors = sum(1 for p in problems if p.level is Level.ERROR)
     if errors:
-        click.echo(f"{errors} error(s) found; nothing was written", err=True)
+        click.echo(f"{errors} error(s) found" + ("; nothing was written" if writing else ""), err=True)
 
 
 def run() -> None:

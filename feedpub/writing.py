@@ -46,6 +46,7 @@ def write_documents(out_dir: Path, documents: Sequence[FeedDocument]) -> WriteRe
     except BaseException as exc:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        _remove_leftovers(out_dir)  # also one staged when the failure struck, before it was listed
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
             raise OutputError(f"cannot write feeds to {out_dir}: {exc.strerror or exc}{where}") from exc
