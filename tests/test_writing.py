@@ -92,7 +92,7 @@ def test_read_only_output_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_two_documents_for_one_path_are_refused(tmp_path: Path) -> None:
     twice = [*documents("v1"), documents("v2")[0]]
-    with pytest.raises(OutputError, match="two feeds would be written to atom.xml"):
+    with pytest.raises(OutputError, match=r"two feeds would be written to atom\.xml"):
         write_documents(tmp_path, twice)
     assert snapshot(tmp_path) == {}
 
