@@ -227,6 +227,10 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
         self.published: datetime | None = None
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
+        # RSS allows one <author> per item (an email address): keep the first author who has one;
+        # dc:creator below names every author.
+        for extra_author in item.findall("author")[1:]:
+            item.remove(extra_author)
         pub_date = item.find("pubDate")
         if pub_date is not None and self.published is not None:
             pub_date.text = rfc822(self.published)

@@ -6,11 +6,14 @@ once as ContentErrors, so one run shows the author everything there is to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
 import mimetypes
+import os
 import re
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -92,6 +95,7 @@ class _Reporter:
     path: Path
     key_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    sha256: str = ""
 
     def error(self, field_name: str | None, message: str, *, line: int | None = None) -> None:
         self._add(field_name, message, line, Level.ERROR)
@@ -183,6 +187,11 @@ def _read_text(path: Path, reporter: _Reporter) -> str | None:
     except OSError as exc:
         reporter.error(None, f"cannot read file ({exc.strerror})")
         return None
+    reporter.sha256 = hashlib.sha256(raw).hexdigest()
+    return _decode(raw, reporter)
+
+
+def _decode(raw: bytes, reporter: _Reporter) -> str | None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         reporter.error(None, "file is UTF-16 (expected UTF-8 text)")
         return None
@@ -207,6 +216,40 @@ def _read_text(path: Path, reporter: _Reporter) -> str | None:
     return text
 
 
+def _split(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
+    """The opening and closing '---' lines of the frontmatter, or None."""
+    opening = _HANDLER.FM_BOUNDARY.match(text)
+    closing = _HANDLER.FM_BOUNDARY.search(text, opening.end()) if opening else None
+    return (opening, closing) if opening and closing else None
+
+
+def _body(text: str, closing: re.Match[str]) -> str:
+    return text[closing.end() :].lstrip("\n")
+
+
+class SourceChanged(ContentErrors):
+    """An article file changed between parsing and rendering: the build must start again."""
+
+
+def with_body(article: Article) -> Article:
+    """The article with its body, read again from its file (records from the cache have none).
+
+    Refuses a file whose bytes are no longer those the record was made from.
+    """
+    try:
+        raw = article.path.read_bytes()
+    except OSError as exc:
+        problem = Problem(article.path, None, None, f"cannot read file ({exc.strerror})")
+        raise SourceChanged((problem,)) from None
+    reporter = _Reporter(article.path)
+    text = _decode(raw, reporter) if hashlib.sha256(raw).hexdigest() == article.source_sha256 else None
+    split = _split(text) if text is not None else None
+    if split is None:
+        message = "changed while the feeds were being built; run the build again"
+        raise SourceChanged((Problem(article.path, None, None, message),))
+    return dataclasses.replace(article, body=_body(text, split[1]))  # type: ignore[arg-type]
+
+
 def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
     text = _read_text(path, reporter)
     if text is None:
@@ -214,14 +257,14 @@ def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
     if not text.strip():
         reporter.error(None, "file is empty (expected '---', YAML frontmatter, '---', then the text)", line=1)
         return None
-    opening = _HANDLER.FM_BOUNDARY.match(text)
-    if opening is None:
-        reporter.error(None, "no frontmatter (expected the file to start with a '---' line)", line=1)
+    split = _split(text)
+    if split is None:
+        message = "no frontmatter (expected the file to start with a '---' line)"
+        if _HANDLER.FM_BOUNDARY.match(text):
+            message = "frontmatter is not closed (expected a second '---' line after the YAML)"
+        reporter.error(None, message, line=1)
         return None
-    closing = _HANDLER.FM_BOUNDARY.search(text, opening.end())
-    if closing is None:
-        reporter.error(None, "frontmatter is not closed (expected a second '---' line after the YAML)", line=1)
-        return None
+    opening, closing = split
     fm_text = text[opening.end() : closing.start()]
     first_line = text.count("\n", 0, opening.end()) + 1
     try:
@@ -252,7 +295,7 @@ def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
         else:
             key_lines[key] = line
     reporter.key_lines = key_lines
-    return _Document(path, {str(k): v for k, v in meta.items()}, text[closing.end() :].lstrip("\n"), key_lines)
+    return _Document(path, {str(k): v for k, v in meta.items()}, _body(text, closing), key_lines)
 
 
 # --- field readers -------------------------------------------------------------------------
@@ -500,6 +543,7 @@ def _load_article(
         id=article_id or f"tag:{site.id_authority},{date.date().isoformat()}:{section.name}/{slug}",
         permalink=permalink,
         body=document.body,
+        source_sha256=reporter.sha256,
     )
 
 
@@ -521,17 +565,161 @@ def _date(
 # --- the tree ------------------------------------------------------------------------------
 
 
-def _entries(directory: Path) -> Iterator[Path]:
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Site and section settings: everything an article's record depends on besides its own file."""
+
+    site: Site
+    sections: tuple[Section, ...]
+    zone: tzinfo | None
+
+    def section(self, name: str) -> Section:
+        return next(s for s in self.sections if s.name == name)
+
+    def sources_of(self, listing: Listing) -> tuple[SourceFile, ...]:
+        """The listed article files whose section loaded (a broken section's articles wait for it)."""
+        names = {s.name for s in self.sections}
+        return tuple(source for source in listing.sources if source.section in names)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """An article file found in the tree, with the stat fields that tell whether it changed."""
+
+    path: Path
+    section: str
+    identity: tuple[int, int, int, int, int]  # device, inode, size, mtime_ns, ctime_ns
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """One article file after parsing: its record (None when it has errors) and its problems."""
+
+    path: Path
+    sha256: str
+    article: Article | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The content tree's files, found but not yet read: settings files first, then articles."""
+
+    root: Path
+    index_files: tuple[Path, ...]
+    sources: tuple[SourceFile, ...]
+    problems: tuple[Problem, ...]
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _visible(directory: Path) -> list[os.DirEntry[str]]:
     """Directory entries in a stable order, hidden files skipped."""
-    return iter(sorted(p for p in directory.iterdir() if not p.name.startswith(".")))
+    with os.scandir(directory) as entries:
+        return sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except ValueError:
+def _escapes(entry: os.DirEntry[str], root: Path) -> bool:
+    """True for a symlink that points outside the content folder (only links need resolving)."""
+    if not entry.is_symlink():
         return False
-    return True
+    try:
+        Path(entry.path).resolve().relative_to(root)
+    except ValueError:
+        return True
+    return False
+
+
+def _parse_index(path: Path, problems: list[Problem]) -> tuple[_Document | None, _Reporter]:
+    reporter = _Reporter(path)
+    document = _parse_document(path, reporter)
+    problems.extend(reporter.problems)
+    reporter.problems = []
+    return document, reporter
+
+
+def list_tree(root: Path) -> Listing:
+    """Find the settings files and article files, parsing nothing (cheap: stat calls only)."""
+    if not root.is_dir():
+        message = "content folder not found (expected a folder with _index.md and one folder per section)"
+        return Listing(root, (), (), (Problem(root, None, None, message),))
+    resolved_root = root.resolve()
+    problems: list[Problem] = []
+    index_files = [root / INDEX]
+    sources: list[SourceFile] = []
+    for entry in _visible(root):
+        if entry.name.endswith(".md") and entry.name != INDEX and entry.is_file():
+            message = "article outside a section is ignored (expected content/<section>/<slug>.md)"
+            problems.append(Problem(Path(entry.path), None, None, message, Level.WARNING))
+        if not entry.is_dir() or entry.name.startswith("_"):
+            continue
+        folder = Path(entry.path)
+        if _escapes(entry, resolved_root):
+            problems.append(Problem(folder, None, None, "is a link to a folder outside the content folder (refused)"))
+            continue
+        if not SLUG.fullmatch(entry.name):
+            message = "section folder name cannot be a URL segment (expected letters, digits, '-', '_')"
+            problems.append(Problem(folder, None, None, message))
+            continue
+        index_files.append(folder / INDEX)
+        for file_entry in _visible(folder):
+            if not file_entry.name.endswith(".md") or file_entry.name == INDEX:
+                continue
+            path = Path(file_entry.path)
+            if _escapes(file_entry, resolved_root):
+                problems.append(Problem(path, None, None, "is a link to a file outside the content folder (refused)"))
+                continue
+            try:
+                stat = file_entry.stat()
+            except OSError as exc:
+                problems.append(Problem(path, None, None, f"cannot read file ({exc.strerror})"))
+                continue
+            sources.append(SourceFile(path, entry.name, _identity(stat)))
+    return Listing(root, tuple(index_files), tuple(sources), tuple(problems))
+
+
+def load_settings(listing: Listing) -> tuple[Settings | None, tuple[Problem, ...]]:
+    """Parse the site's and every section's _index.md."""
+    problems: list[Problem] = []
+    site: Site | None = None
+    if not listing.index_files:  # no content folder at all; the listing says so
+        return None, ()
+    site_index, *section_indexes = listing.index_files
+    if not site_index.is_file():
+        message = "missing (expected site settings: title, base_url, author, ...)"
+        problems.append(Problem(site_index, None, None, message))
+    else:
+        document, reporter = _parse_index(site_index, problems)
+        if document is not None:
+            site = _load_site(document, reporter)
+            problems.extend(reporter.problems)
+    sections: list[Section] = []
+    for index in section_indexes:
+        if not index.is_file():
+            problems.append(Problem(index, None, None, "missing (expected section settings: title, description)"))
+            continue
+        document, reporter = _parse_index(index, problems)
+        if document is not None:
+            section = _load_section(index.parent.name, document, site, reporter)
+            problems.extend(reporter.problems)
+            if section is not None:
+                sections.append(section)
+    if site is None:
+        return None, tuple(problems)
+    zone = load_timezone(site.timezone) if site.timezone else None
+    return Settings(site, tuple(sections), zone), tuple(problems)
+
+
+def parse_article(source: SourceFile, settings: Settings) -> ParsedArticle:
+    """Parse and check one article file; pure apart from reading that file."""
+    reporter = _Reporter(source.path)
+    document = _parse_document(source.path, reporter)
+    article = None
+    if document is not None:
+        article = _load_article(document, settings.section(source.section), settings.site, settings.zone, reporter)
+    return ParsedArticle(source.path, reporter.sha256, article, tuple(reporter.problems))
 
 
 def load_content(root: Path) -> tuple[Content, tuple[Problem, ...]]:
@@ -539,118 +727,36 @@ def load_content(root: Path) -> tuple[Content, tuple[Problem, ...]]:
 
     Returns the content and any warnings; raises ContentErrors when any error was found.
     """
-    problems: list[Problem] = []
-    if not root.is_dir():
-        raise ContentErrors(
-            (
-                Problem(
-                    root,
-                    None,
-                    None,
-                    "content folder not found (expected a folder with _index.md and one folder per section)",
-                ),
-            )
-        )
-    resolved_root = root.resolve()
-
-    def parse(path: Path) -> tuple[_Document | None, _Reporter]:
-        reporter = _Reporter(path)
-        document = None
-        if not _inside(path, resolved_root):
-            reporter.error(None, "is a link to a file outside the content folder (refused)")
-        else:
-            document = _parse_document(path, reporter)
-        problems.extend(reporter.problems)
-        reporter.problems = []
-        return document, reporter
-
-    site: Site | None = None
-    site_index = root / INDEX
-    if not site_index.is_file():
-        problems.append(
-            Problem(site_index, None, None, "missing (expected site settings: title, base_url, author, ...)")
-        )
-    else:
-        document, reporter = parse(site_index)
-        if document is not None:
-            site = _load_site(document, reporter)
-            problems.extend(reporter.problems)
-    zone = load_timezone(site.timezone) if site and site.timezone else None
-
-    sections: list[Section] = []
+    listing = list_tree(root)
+    settings, settings_problems = load_settings(listing)
+    problems = [*listing.problems, *settings_problems]
     articles: list[Article] = []
-    for entry in _entries(root):
-        if entry.is_file() and entry.suffix == ".md" and entry.name != INDEX:
-            problems.append(
-                Problem(
-                    entry,
-                    None,
-                    None,
-                    "article outside a section is ignored (expected content/<section>/<slug>.md)",
-                    Level.WARNING,
-                )
-            )
-        if not entry.is_dir() or entry.name.startswith("_"):
-            continue
-        if not _inside(entry, resolved_root):
-            problems.append(Problem(entry, None, None, "is a link to a folder outside the content folder (refused)"))
-            continue
-        if not SLUG.fullmatch(entry.name):
-            problems.append(
-                Problem(
-                    entry,
-                    None,
-                    None,
-                    "section folder name cannot be a URL segment (expected letters, digits, '-', '_')",
-                )
-            )
-            continue
-        index = entry / INDEX
-        section = None
-        if not index.is_file():
-            problems.append(Problem(index, None, None, "missing (expected section settings: title, description)"))
-        else:
-            document, reporter = parse(index)
-            if document is not None:
-                section = _load_section(entry.name, document, site, reporter)
-                problems.extend(reporter.problems)
-        for path in _entries(entry):
-            if path.suffix != ".md" or path.name == INDEX or not (path.is_file() or path.is_symlink()):
-                continue
-            document, reporter = parse(path)
-            if document is None or section is None or site is None:
-                continue
-            article = _load_article(document, section, site, zone, reporter)
-            problems.extend(reporter.problems)
-            if article is not None:
-                articles.append(article)
-        if section is not None:
-            sections.append(section)
-
-    problems.extend(_duplicates(articles))
-    if any(p.level is Level.ERROR for p in problems) or site is None:
+    if settings is not None:
+        for source in settings.sources_of(listing):
+            parsed = parse_article(source, settings)
+            problems.extend(parsed.problems)
+            if parsed.article is not None:
+                articles.append(parsed.article)
+    problems.extend(duplicate_problems((a.path, a.section, a.slug, a.id) for a in articles))
+    if settings is None or any(p.level is Level.ERROR for p in problems):
         raise ContentErrors(tuple(problems))
-    return Content(site, tuple(sections), tuple(articles)), tuple(problems)
+    return Content(settings.site, settings.sections, tuple(articles)), tuple(problems)
 
 
-def _duplicates(articles: list[Article]) -> Iterator[Problem]:
-    """Slugs must be unique within a section (one URL each), ids across the site (one entry each)."""
-    seen_slugs: dict[tuple[str, str], Article] = {}
-    seen_ids: dict[str, Article] = {}
-    for article in articles:
-        first = seen_slugs.setdefault((article.section, article.slug), article)
-        if first is not article:
+def duplicate_problems(articles: Iterable[tuple[Path, str, str, str]]) -> Iterator[Problem]:
+    """Slugs must be unique within a section (one URL each), ids across the site (one entry each).
+
+    Takes (path, section, slug, id) in load order, so the later file is the one reported.
+    """
+    seen_slugs: dict[tuple[str, str], Path] = {}
+    seen_ids: dict[str, Path] = {}
+    for path, section, slug, article_id in articles:
+        first = seen_slugs.setdefault((section, slug), path)
+        if first != path:
+            message = f"{slug!r} is already used by {first} (expected one article per slug in a section)"
+            yield Problem(path, None, "slug", message)
+        first = seen_ids.setdefault(article_id, path)
+        if first != path:
             yield Problem(
-                article.path,
-                None,
-                "slug",
-                f"{article.slug!r} is already used by {first.path} (expected one article per slug in a section)",
-            )
-        first = seen_ids.setdefault(article.id, article)
-        if first is not article:
-            yield Problem(
-                article.path,
-                None,
-                "id",
-                f"{article.id!r} is already used by {first.path} (expected a unique id per article)",
+                path, None, "id", f"{article_id!r} is already used by {first} (expected a unique id per article)"
             )

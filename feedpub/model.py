@@ -6,6 +6,8 @@ once the loader returns an Article, every field is final.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -72,9 +74,60 @@ class Article:
     id: str
     permalink: str
     body: str = field(repr=False)
+    source_sha256: str = ""
 
     def is_published(self, now: datetime) -> bool:
         return not self.draft and self.date <= now
+
+
+def article_to_json(article: Article) -> str:
+    """The record without its body, as JSON: for the cache and for passing between processes.
+
+    JSON rather than pickle, so a damaged or planted cache file can never run code.
+    """
+    return json.dumps(
+        [
+            str(article.path),
+            article.section,
+            article.slug,
+            article.title,
+            article.date.isoformat(),
+            article.updated.isoformat(),
+            article.summary,
+            [dataclasses.astuple(a) for a in article.authors],
+            list(article.tags),
+            dataclasses.astuple(article.image) if article.image else None,
+            article.draft,
+            article.id,
+            article.permalink,
+            article.source_sha256,
+        ],
+        ensure_ascii=False,
+    )
+
+
+def article_from_json(text: str) -> Article:
+    """Inverse of article_to_json; the body is empty until the file is read again for rendering."""
+    path, section, slug, title, date, updated, summary, authors, tags, image, draft, id_, permalink, sha = json.loads(
+        text
+    )
+    return Article(
+        path=Path(path),
+        section=section,
+        slug=slug,
+        title=title,
+        date=datetime.fromisoformat(date),
+        updated=datetime.fromisoformat(updated),
+        summary=summary,
+        authors=tuple(Author(*a) for a in authors),
+        tags=tuple(tags),
+        image=Image(*image) if image else None,
+        draft=draft,
+        id=id_,
+        permalink=permalink,
+        body="",
+        source_sha256=sha,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ summary: The standfirst of alpha.
 authors:
   - {name: Ada Lovelace, email: ada@example.org}
   - Charles Babbage
+  - {name: Mary Somerville, email: mary@example.org}
 tags: [engines, history]
 image: {url: /img/engine.png, alt: The engine, caption: Drawing from 1840}
 ---
@@ -137,7 +138,11 @@ def test_atom_entries(feeds: Path) -> None:
     assert "alert" not in html
     assert "<h2>Part two</h2>" in html
     authors = [(a.findtext(f"{ATOM}name"), a.findtext(f"{ATOM}email")) for a in alpha.findall(f"{ATOM}author")]
-    assert authors == [("Ada Lovelace", "ada@example.org"), ("Charles Babbage", None)]
+    assert authors == [
+        ("Ada Lovelace", "ada@example.org"),
+        ("Charles Babbage", None),
+        ("Mary Somerville", "mary@example.org"),
+    ]
     categories = [(c.get("term"), c.get("label")) for c in alpha.findall(f"{ATOM}category")]
     assert categories == [("technology", "Technology"), ("engines", None), ("history", None)]
     enclosure = [link for link in alpha.findall(f"{ATOM}link") if link.get("rel") == "enclosure"]
@@ -177,8 +182,8 @@ def test_rss_channel_and_items(feeds: Path) -> None:
     assert alpha.findtext("pubDate") == "Sun, 01 Mar 2026 09:00:00 +0000"
     assert alpha.findtext("description") == "The standfirst of alpha."
     assert "the notes</a>" in (alpha.findtext(f"{CONTENT}encoded") or "")
-    assert [c.text for c in alpha.findall(f"{DC}creator")] == ["Ada Lovelace", "Charles Babbage"]
-    # RSS <author> must be an email address: only the author who has one gets it.
+    assert [c.text for c in alpha.findall(f"{DC}creator")] == ["Ada Lovelace", "Charles Babbage", "Mary Somerville"]
+    # RSS allows one <author>, an email address: the first author who has one.
     assert [a.text for a in alpha.findall("author")] == ["ada@example.org (Ada Lovelace)"]
     assert [c.text for c in alpha.findall("category")] == ["Technology", "engines", "history"]
 
@@ -291,7 +296,9 @@ def test_build_refuses_to_write_a_feed_that_fails_validation(site: Path, tmp_pat
     from feedpub.building import FeedDocument
     from feedpub.errors import InvalidFeedOutput
 
-    broken = FeedDocument("rss.xml", b"<rss version='2.0'><channel><title>T</title></channel></rss>", "application/rss+xml")
+    broken = FeedDocument(
+        "rss.xml", b"<rss version='2.0'><channel><title>T</title></channel></rss>", "application/rss+xml"
+    )
     with pytest.raises(InvalidFeedOutput) as caught:
         pipeline._refuse_invalid((broken,))
     assert "rss.xml:1: MissingLink" in str(caught.value)
