@@ -99,26 +99,38 @@ def _section_plan(site: Site, section: Section, published: list[Article]) -> Fee
     )
 
 
-def build_feeds(
-    content: Content,
-    now: datetime,
-    render: Callable[[Article, tuple[str, ...]], RenderedArticle] = render_article,
-) -> tuple[FeedDocument, ...]:
+def build_feeds(content: Content, now: datetime) -> tuple[FeedDocument, ...]:
     """Every feed of the site, sorted by path. Each article is rendered once, however many feeds show it."""
-    site = content.site
     rendered: dict[str, RenderedArticle] = {}
+
+    def render_once(article: Article, iframe_hosts: tuple[str, ...]) -> RenderedArticle:
+        if article.id not in rendered:
+            rendered[article.id] = render_article(article, iframe_hosts)
+        return rendered[article.id]
+
     section_titles = {section.name: section.title for section in content.sections}
-    documents: list[FeedDocument] = []
-    for plan in plan_feeds(content, now):
-        entries = []
-        for article in plan.items:
-            if article.id not in rendered:
-                rendered[article.id] = render(article, site.iframe_hosts)
-            entries.append(rendered[article.id])
-        generator = _feed_generator(site, plan, entries, section_titles)
-        documents.append(FeedDocument(plan.rss_path, generator.rss_str(pretty=True, encoding="UTF-8"), RSS_TYPE))
-        documents.append(FeedDocument(plan.atom_path, generator.atom_str(pretty=True, encoding="UTF-8"), ATOM_TYPE))
+    documents = [
+        document
+        for plan in plan_feeds(content, now)
+        for document in build_plan(content.site, plan, section_titles, render=render_once)
+    ]
     return tuple(sorted(documents, key=lambda d: d.relpath))
+
+
+def build_plan(
+    site: Site,
+    plan: FeedPlan,
+    section_titles: dict[str, str],
+    prepare: Callable[[Article], Article] = lambda article: article,
+    render: Callable[[Article, tuple[str, ...]], RenderedArticle] = render_article,
+) -> tuple[FeedDocument, FeedDocument]:
+    """One feed in both formats. `prepare` supplies what a record lacks (the body, for cached records)."""
+    entries = [render(prepare(article), site.iframe_hosts) for article in plan.items]
+    generator = _feed_generator(site, plan, entries, section_titles)
+    return (
+        FeedDocument(plan.rss_path, generator.rss_str(pretty=True, encoding="UTF-8"), RSS_TYPE),
+        FeedDocument(plan.atom_path, generator.atom_str(pretty=True, encoding="UTF-8"), ATOM_TYPE),
+    )
 
 
 def feed_url(site: Site, relpath: str) -> str:

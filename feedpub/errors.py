@@ -44,6 +44,10 @@ class ContentErrors(FeedpubError):
         errors = sum(1 for p in problems if p.level is Level.ERROR)
         super().__init__(f"{errors} error(s) in content")
 
+    def __reduce__(self) -> tuple[type[ContentErrors], tuple[tuple[Problem, ...]]]:
+        # Rebuilt from its problems when it crosses from a worker process to the parent.
+        return (type(self), (self.problems,))
+
 
 class OutputError(FeedpubError):
     """Feeds could not be written (permissions, full disk, a path clash)."""

@@ -6,7 +6,6 @@ once the loader returns an Article, every field is final.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,9 +93,9 @@ def article_to_json(article: Article) -> str:
             article.date.isoformat(),
             article.updated.isoformat(),
             article.summary,
-            [dataclasses.astuple(a) for a in article.authors],
+            [(a.name, a.email, a.uri) for a in article.authors],
             list(article.tags),
-            dataclasses.astuple(article.image) if article.image else None,
+            _image_tuple(article.image),
             article.draft,
             article.id,
             article.permalink,
@@ -104,6 +103,10 @@ def article_to_json(article: Article) -> str:
         ],
         ensure_ascii=False,
     )
+
+
+def _image_tuple(image: Image | None) -> tuple[str, str, str | None, str | None] | None:
+    return (image.url, image.alt, image.caption, image.media_type) if image else None
 
 
 def article_from_json(text: str) -> Article:

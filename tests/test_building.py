@@ -291,15 +291,14 @@ def test_empty_section_still_gets_valid_feeds(content: Path, tmp_path: Path) -> 
         assert not [f for f in validate_bytes(path.read_bytes()) if f.level.value == "error"]
 
 
-def test_build_refuses_to_write_a_feed_that_fails_validation(site: Path, tmp_path: Path) -> None:
+def test_feeds_failing_validation_are_refused(site: Path, tmp_path: Path) -> None:
     from feedpub import pipeline
     from feedpub.building import FeedDocument
-    from feedpub.errors import InvalidFeedOutput
 
     broken = FeedDocument(
         "rss.xml", b"<rss version='2.0'><channel><title>T</title></channel></rss>", "application/rss+xml"
     )
-    with pytest.raises(InvalidFeedOutput) as caught:
-        pipeline._refuse_invalid((broken,))
-    assert "rss.xml:1: MissingLink" in str(caught.value)
-    assert "nothing was written" in str(caught.value)
+    assert pipeline.validation_errors([broken]) == [
+        "rss.xml:1: MissingLink: <channel> must contain a <link> element",
+        "rss.xml:1: MissingDescription: <channel> must contain a <description> element",
+    ]
