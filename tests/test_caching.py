@@ -1,0 +1,171 @@
+"""The build cache only ever saves work: every cached build is byte-identical to an uncached one."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedpub.pipeline import BuildResult, build_site
+from tests.conftest import Writer, article
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def site(content: Path, write: Writer) -> Path:
+    for number in range(8):
+        section = "science" if number % 2 else "technology"
+        write(f"{section}/story-{number}.md", article(f"Story {number}", f"2026-03-0{number + 1}T08:00:00Z"))
+    write("science/later.md", article("Later", "2026-03-20T08:00:00Z"))
+    age(content)
+    return content
+
+
+def age(folder: Path) -> None:
+    """Date every file an hour back: files modified within two seconds of a build are re-hashed
+    on the next one (a timestamp tick could hide a second edit), which a quick test would hit."""
+    hour_ago = datetime.now(UTC).timestamp() - 3600
+    for path in folder.rglob("*.md"):
+        os.utime(path, (hour_ago, hour_ago))
+
+
+def feeds_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.xml"))}
+
+
+def build(content: Path, out: Path, cache: Path | None, now: datetime = NOW, jobs: int = 1) -> BuildResult:
+    return build_site(content, out, now, cache_dir=cache, jobs=jobs)
+
+
+def assert_same_as_uncached(content: Path, out: Path, tmp_path: Path, now: datetime = NOW) -> None:
+    reference = tmp_path / f"reference-{len(list(tmp_path.iterdir()))}"
+    build(content, reference, None, now)
+    assert feeds_of(out) == feeds_of(reference)
+
+
+def test_cold_then_noop(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = build(site, out, cache)
+    assert not first.reused
+    assert len(first.changed) == 6
+    assert_same_as_uncached(site, out, tmp_path)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.xml")}
+    again = build(site, out, cache)
+    assert again.reused
+    assert again.changed == ()
+    assert (again.feed_count, again.article_count) == (6, 8)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.xml")} == mtimes
+
+
+def test_one_article_changed_rebuilds_only_its_feeds(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    edited = site / "science" / "story-7.md"
+    edited.write_text(article("Story 7, corrected", "2026-03-08T08:00:00Z"), encoding="utf-8")
+    result = build(site, out, cache)
+    assert sorted(result.changed) == ["atom.xml", "rss.xml", "science/atom.xml", "science/rss.xml"]
+    assert b"Story 7, corrected" in (out / "science" / "atom.xml").read_bytes()
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_same_size_edit_with_restored_mtime_is_still_seen(site: Path, tmp_path: Path) -> None:
+    """ctime and the inode cannot be faked by tools that restore mtime (cp -p, rsync -t, git)."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    path = site / "technology" / "story-6.md"  # the newest, so in the feed (feed_items is 3)
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Story 6", "Story Z"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    build(site, out, cache)
+    assert b"Story Z" in (out / "technology" / "rss.xml").read_bytes()
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_settings_change_rebuilds_everything(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    index = site / "_index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("Test Gazette", "Renamed Gazette"), encoding="utf-8")
+    result = build(site, out, cache)
+    assert len(result.changed) == 6
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_scheduled_article_appears_when_its_time_comes(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    assert b"Later" not in (out / "science" / "atom.xml").read_bytes()
+    later = datetime(2026, 3, 21, tzinfo=UTC)
+    result = build(site, out, cache, now=later)
+    assert not result.reused
+    assert b"Later" in (out / "science" / "atom.xml").read_bytes()
+    assert_same_as_uncached(site, out, tmp_path, now=later)
+
+
+def test_deleted_article_leaves_the_feeds(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    (site / "technology" / "story-6.md").unlink()
+    build(site, out, cache)
+    assert b"Story 6" not in (out / "technology" / "atom.xml").read_bytes()
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_edited_output_file_is_rewritten(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    (out / "science" / "rss.xml").write_bytes(b"tampered")
+    result = build(site, out, cache)
+    assert result.changed == ("science/rss.xml",)
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+@pytest.mark.parametrize("damage", [b"not a database at all", b"SQLite format 3\x00" + b"\xff" * 200])
+def test_damaged_cache_is_rebuilt_not_trusted(site: Path, tmp_path: Path, damage: bytes) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    (cache / "feedpub.sqlite").write_bytes(damage)
+    for leftover in cache.glob("feedpub.sqlite-*"):
+        leftover.unlink()
+    result = build(site, out, cache)
+    assert not result.reused
+    assert_same_as_uncached(site, out, tmp_path)
+    assert build(site, out, cache).reused  # and the rebuilt cache works
+
+
+def test_cache_from_another_version_is_dropped(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    with sqlite3.connect(cache / "feedpub.sqlite") as db:
+        db.execute("UPDATE meta SET value = '0.0.0-old' WHERE key = 'version'")
+        db.execute("UPDATE articles SET record = NULL")  # what an older version might have left
+    result = build(site, out, cache)
+    assert not result.reused
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_content_errors_are_reported_from_the_cache_too(site: Path, tmp_path: Path, write: Writer) -> None:
+    from feedpub.errors import ContentErrors
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    write("science/broken.md", "---\ntitle: Broken\n---\n")
+    for _ in range(2):  # the second run reads the broken file's problems from the cache
+        with pytest.raises(ContentErrors) as caught:
+            build(site, out, cache)
+        assert [p.field for p in caught.value.problems] == ["date"]
+    assert not out.exists()
+
+
+def test_parallel_build_matches_serial(site: Path, tmp_path: Path, write: Writer) -> None:
+    for number in range(450):  # enough files to use worker processes
+        write(f"technology/bulk-{number}.md", article(f"Bulk {number}", "2026-02-01T08:00:00Z", body=f"Body {number}."))
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    build(site, serial, None, jobs=1)
+    build(site, parallel, tmp_path / "cache", jobs=2)
+    assert feeds_of(parallel) == feeds_of(serial)
