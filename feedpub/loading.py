@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from feedpub import simpleyaml
 from feedpub.dates import load_timezone, parse_content_date
 from feedpub.errors import ContentErrors, Level, Problem
 from feedpub.model import Article, Author, Content, Image, Section, Site
@@ -80,12 +81,15 @@ _FrontmatterLoader.add_constructor(
 
 class _Handler(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
-        """Safe YAML load, with a fast constructor for the plain shapes frontmatter uses.
+        """Safe YAML load, fast for the plain shapes frontmatter uses, PyYAML's meaning always.
 
-        PyYAML's generic constructor costs as much as parsing; frontmatter is mappings, lists
-        and scalars, which _construct builds directly with PyYAML's own scalar rules. Anything
-        else (merge keys, sets, binary, deep or recursive aliases) goes to PyYAML's constructor.
+        feedpub.simpleyaml reads the common subset line by line (tested against PyYAML); then
+        PyYAML's C parser with a direct constructor for mappings, lists and scalars; anything
+        else (merge keys, sets, binary, deep or recursive aliases) gets PyYAML's own constructor.
         """
+        simple = simpleyaml.load(fm)
+        if simple is not None:
+            return simple
         loader = _FrontmatterLoader(fm)
         try:
             node = loader.get_single_node()

@@ -1,0 +1,112 @@
+"""Build and validation benchmarks: whole-process wall time and peak RSS, as ratios to a naive baseline.
+
+For each corpus size it generates a deterministic corpus (benchmarks/corpus.py), then runs, as
+separate processes, each several times:
+
+  naive     the obvious implementation (benchmarks/naive.py): the yardstick
+  cold      python publish.py build, no cache and no previous output
+  no-op     the same build again, nothing changed
+  one       one article edited (the newest, so its feeds really change), then build
+  validate  python publish.py validate over all built feeds
+
+and prints the median (min-max) seconds, peak RSS, and each median as a ratio to naive.
+Run: python benchmarks/run.py [--sizes 1k,10k,100k] [--runs 5] [--work /tmp/feedpub-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from corpus import generate  # noqa: E402
+
+SIZES = {"1k": (10, 100), "10k": (10, 1000), "100k": (10, 10000)}
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_rss_mb: float
+
+
+def run(command: list[str]) -> Sample:
+    """Run a command to completion; wall time and the peak RSS of it and the children it waited for."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=PROJECT)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
+    return Sample(elapsed, usage.ru_maxrss / 1024)
+
+
+def age(folder: Path) -> None:
+    """Date the corpus an hour back, as committed content is (fresh files are re-hashed, see caching)."""
+    past = time.time() - 3600
+    for path in folder.rglob("*.md"):
+        os.utime(path, (past, past))
+
+
+def summarise(samples: list[Sample]) -> tuple[float, float, float, float]:
+    times = [s.seconds for s in samples]
+    return statistics.median(times), min(times), max(times), max(s.peak_rss_mb for s in samples)
+
+
+def bench_size(label: str, work: Path, runs: int) -> dict[str, tuple[float, float, float, float]]:
+    sections, per_section = SIZES[label]
+    content = work / f"content-{label}"
+    if not content.exists():
+        print(f"generating {label} corpus ({sections} x {per_section})...", file=sys.stderr)
+        generate(content, sections, per_section)
+    age(content)
+    out, cache, naive_out = work / f"feeds-{label}", work / f"cache-{label}", work / f"naive-{label}"
+    build = [sys.executable, "publish.py", "build", "-q", "--content", str(content), "--out", str(out)]
+    cached = [*build, "--cache-dir", str(cache)]
+    results: dict[str, list[Sample]] = {name: [] for name in ("naive", "cold", "no-op", "one", "validate")}
+    newest = content / "world" / f"story-{per_section - 1}.md"
+    original = newest.read_text(encoding="utf-8")
+    for attempt in range(runs):
+        shutil.rmtree(naive_out, ignore_errors=True)
+        results["naive"].append(run([sys.executable, str(HERE / "naive.py"), str(content), str(naive_out)]))
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        results["cold"].append(run(cached))
+        results["no-op"].append(run(cached))
+        newest.write_text(original + f"\nAn editor's correction, number {attempt}.\n", encoding="utf-8")
+        results["one"].append(run(cached))
+        results["validate"].append(run([sys.executable, "publish.py", "validate", str(out)]))
+    newest.write_text(original, encoding="utf-8")
+    return {name: summarise(samples) for name, samples in results.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k, 10k, 100k")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/feedpub-bench"))
+    arguments = parser.parse_args()
+    arguments.work.mkdir(parents=True, exist_ok=True)
+    print(f"{'size':>5} {'scenario':>9} {'median s':>9} {'min-max s':>13} {'peak MB':>8} {'vs naive':>9}")
+    for label in arguments.sizes.split(","):
+        figures = bench_size(label, arguments.work, arguments.runs)
+        naive_median = figures["naive"][0]
+        for name, (median, low, high, peak) in figures.items():
+            ratio = "1.00x" if name == "naive" else f"{naive_median / median:.2f}x faster"
+            print(f"{label:>5} {name:>9} {median:9.3f} {low:6.3f}-{high:6.3f} {peak:8.0f} {ratio:>9}")
+        noop, one = figures["no-op"][0], figures["one"][0]
+        print(f"{label:>5}  one-change / no-op = {one / noop:.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The YAML fast path must mean exactly what PyYAML means, or step aside (return None)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedpub import simpleyaml
+from feedpub.loading import _FrontmatterLoader
+
+
+def pyyaml(text: str) -> object:
+    return yaml.load(text, Loader=_FrontmatterLoader)
+
+
+TRICKY_SCALARS = [
+    "no",
+    "yes",
+    "on",
+    "off",
+    "true",
+    "False",
+    "~",
+    "null",
+    "",
+    "0",
+    "07",
+    "0x1f",
+    "1_000",
+    "1:30",
+    "-5",
+    "+5",
+    ".5",
+    "1e3",
+    "1.5e3",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "2026-01-01",
+    "2026-01-01 10:00",
+    "2026-1-1",
+    "=",
+    "<<",
+    "a: b",
+    "a #b",
+    "a# b",
+    "C#",
+    "it's",
+    'say "hi"',
+    "trailing:",
+    "-",
+    "- x",
+    "? x",
+    "@x",
+    "`x",
+    "%x",
+    "!x",
+    "&x",
+    "*x",
+    "|",
+    ">",
+    "[x",
+    "{x",
+    "x]",
+    "a, b",
+    "a,b",
+    "https://example.org/a?b=c",
+    "caf\u00e9",
+    "\u00a0x",
+    "tab\there",
+    "x\x85y",
+    "emoji \U0001f600",
+    "  spaced  ",
+    "back\\slash",
+    "'quoted'",
+    '"dq"',
+    "...",
+    "---",
+]
+scalar = st.one_of(
+    st.sampled_from(TRICKY_SCALARS),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+)
+key = st.one_of(
+    st.sampled_from(["title", "date", "tags", "yes", "null", "1", "<<", "a-b", "_x", "x y"]),
+    st.from_regex(r"[a-z]{1,6}", fullmatch=True),
+)
+
+
+def quoted(value: str, mark: str) -> str:
+    return f"{mark}{value}{mark}"
+
+
+value = st.one_of(
+    scalar,
+    scalar.map(lambda v: quoted(v, '"')),
+    scalar.map(lambda v: quoted(v.replace("'", "''"), "'")),
+    st.lists(scalar, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+    st.lists(st.tuples(key, scalar), max_size=3).map(
+        lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+    ),
+)
+block = st.one_of(
+    st.lists(value, min_size=1, max_size=3).map(lambda items: "".join(f"\n  - {item}" for item in items)),
+    st.lists(st.tuples(key, value), min_size=1, max_size=3).map(
+        lambda pairs: "".join(f"\n  {k}: {v}" for k, v in pairs)
+    ),
+    st.just(""),
+)
+line = st.one_of(
+    st.tuples(key, value).map(lambda kv: f"{kv[0]}: {kv[1]}"),
+    st.tuples(key, block).map(lambda kb: f"{kb[0]}:{kb[1]}"),
+    st.sampled_from(["# a comment", "", "   ", "- top-level list", "  indented: x", "key:value", "k:  x  "]),
+)
+document = st.lists(line, max_size=8).map("\n".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(document)
+def test_fast_path_agrees_with_pyyaml(text: str) -> None:
+    fast = simpleyaml.load(text)
+    if fast is None:
+        return  # not in the simple subset: PyYAML decides
+    assert fast == pyyaml(text) or (pyyaml(text) is None and fast == {})
+
+
+@pytest.mark.parametrize("text", TRICKY_SCALARS)
+def test_every_tricky_scalar_agrees_or_steps_aside(text: str) -> None:
+    for document_text in (f"k: {text}", f"k: [{text}]", f"k:\n  - {text}", f"k:\n  s: {text}", f'k: "{text}"'):
+        fast = simpleyaml.load(document_text)
+        if fast is not None:
+            assert fast == pyyaml(document_text), document_text
+
+
+def test_norway_and_dates_mean_what_pyyaml_says() -> None:
+    assert simpleyaml.load("language: no\ndate: 2026-01-01\ncount: 007") == {
+        "language": False,
+        "date": "2026-01-01",
+        "count": 7,
+    }
+
+
+def test_typical_frontmatter_takes_the_fast_path() -> None:
+    text = (
+        '\ntitle: "Chips: the new oil"\ndate: 2026-03-01T09:30:00+01:00\nsummary: A standfirst.\n'
+        "authors:\n  - {name: Ada Lovelace, email: ada@example.org}\n  - Charles Babbage\n"
+        "tags: [semiconductors, trade]\nimage:\n  url: /img/chip.jpg\n  alt: A chip\ndraft: false\n"
+    )
+    assert simpleyaml.load(text) == pyyaml(text)
+    assert simpleyaml.load(text) is not None
+
+
+def test_seed_article_frontmatter_takes_the_fast_path() -> None:
+    text = (Path(__file__).resolve().parents[1] / "content" / "technology").glob("*.md")
+    for path in text:
+        if path.name != "_index.md":
+            frontmatter_text = path.read_text(encoding="utf-8").split("---")[1]
+            assert simpleyaml.load(frontmatter_text) == pyyaml(frontmatter_text) != {}
