@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import yaml
 
@@ -27,7 +28,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _RESOLVED_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
 assert None not in _RESOLVER.yaml_implicit_resolvers  # no wildcard resolvers, or the shortcut is wrong
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_CONSTRUCT = {
+_CONSTRUCT: dict[str, Callable[[yaml.ScalarNode], object]] = {
     f"{_TAG}null": lambda node: None,
     f"{_TAG}bool": _CONSTRUCTOR.construct_yaml_bool,
     f"{_TAG}int": _CONSTRUCTOR.construct_yaml_int,
