@@ -22,7 +22,7 @@ from pathlib import Path
 from feedpub import __version__
 from feedpub.errors import Level, Problem
 
-SCHEMA = 2
+SCHEMA = 3
 # A file modified this close to when its row was recorded may have changed again within the
 # same timestamp tick: such "racy" rows are confirmed by hashing the file (as git does).
 RACY_NS = 2_000_000_000
@@ -76,6 +76,7 @@ class LastBuild:
     warnings: tuple[Problem, ...]
     documents: int
     published: int
+    links: str = ""
     built_ns: int = 0
 
 
@@ -214,6 +215,7 @@ class BuildCache:
                 "warnings": problems_to_json(last.warnings),
                 "documents": last.documents,
                 "published": last.published,
+                "links": last.links,
                 "built_ns": time.time_ns(),
             }
         )
@@ -229,17 +231,21 @@ class BuildCache:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
         if row is None:
             return None
-        data = json.loads(row[0])
-        return LastBuild(
-            data["inputs"],
-            data["valid_from"],
-            data["valid_until"],
-            data["outputs"],
-            problems_from_json(data["warnings"]),
-            data["documents"],
-            data["published"],
-            data["built_ns"],
-        )
+        try:
+            data = json.loads(row[0])
+            return LastBuild(
+                data["inputs"],
+                data["valid_from"],
+                data["valid_until"],
+                data["outputs"],
+                problems_from_json(data["warnings"]),
+                data["documents"],
+                data["published"],
+                data["links"],
+                data["built_ns"],
+            )
+        except (KeyError, TypeError, ValueError):
+            return None  # unreadable: as if there were no last build
 
 
 def fingerprint(*parts: object) -> str:

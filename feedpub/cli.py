@@ -86,7 +86,7 @@ def main() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Where to keep the build cache (parsed articles, built feeds); it only ever saves work. "
-    "[default: .cache/feedpub beside OUT]",
+    "[default: .cache/feedpub beside the content folder]",
 )
 @click.option("--no-cache", is_flag=True, help="Build everything from scratch, without reading or writing the cache.")
 @click.option(
@@ -96,6 +96,7 @@ def main() -> None:
     default=None,
     help="Worker processes for large builds. [default: CPU count, at most 4]",
 )
+@click.option("--links", is_flag=True, help="Also print the autodiscovery <link> tags for the site's own pages.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 def build(
     content_dir: Path,
@@ -105,6 +106,7 @@ def build(
     cache_dir: Path,
     no_cache: bool,
     jobs: int | None,
+    links: bool,
     quiet: bool,
 ) -> None:
     """Build every section's and the whole site's RSS and Atom feeds into OUT."""
@@ -114,7 +116,9 @@ def build(
             out_dir,
             now or datetime.now(UTC),
             write=not check_only,
-            cache_dir=None if no_cache else (cache_dir or out_dir.parent / ".cache" / "feedpub"),
+            # Beside the content, never beside the output: the cache holds drafts, and output
+            # folders often sit inside a web root.
+            cache_dir=None if no_cache else (cache_dir or content_dir.parent / ".cache" / "feedpub"),
             jobs=jobs or default_jobs(),
         )
     except ContentErrors as exc:
@@ -127,6 +131,8 @@ def build(
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     _report_problems(result.warnings)
+    if links:
+        click.echo(result.links, nl=False)
     if check_only:
         if result.changed:
             for path in result.changed:
@@ -137,10 +143,50 @@ def build(
         return
     if not quiet:
         click.echo(
-            f"built {result.feed_count} feeds from {result.article_count} published article(s): "
-            f"{len(result.changed)} written, {result.feed_count - len(result.changed)} unchanged, in {out_dir}"
+            f"built {result.feed_count} feeds and index.html from {result.article_count} published article(s): "
+            f"{len(result.changed)} file(s) written, {result.feed_count + 1 - len(result.changed)} unchanged, in {out_dir}"
             + (" (nothing changed since the last build)" if result.reused else "")
         )
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback: only this machine)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port; 0 picks a free one."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default="feeds",
+    show_default=True,
+    help="Folder of built feeds to serve.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not log requests.")
+def serve(host: str, port: int, out_dir: Path, quiet: bool) -> None:
+    """Serve the built feeds over HTTP, as a production host should (for preview and testing).
+
+    Sends feed media types, ETag and Last-Modified, answers conditional requests with 304,
+    compresses with gzip when asked, and picks up rebuilds without a restart.
+    """
+    from feedpub.serving import make_server
+
+    try:
+        server = make_server(out_dir, host, port, quiet=quiet)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc})", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+    click.echo(f"Serving {out_dir} on http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @main.command()

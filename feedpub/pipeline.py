@@ -43,6 +43,7 @@ class BuildResult:
     changed: tuple[str, ...]
     warnings: tuple[Problem, ...]
     article_count: int
+    links: str  # autodiscovery <link> tags for the site's own pages
     reused: bool = False  # nothing had changed since the last build: no work was done
 
 
@@ -135,7 +136,7 @@ def _reuse_last_build(
             return None
         if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != (size, mtime_ns, inode):
             return None
-    return BuildResult(last.documents, (), last.warnings, last.published, reused=True)
+    return BuildResult(last.documents, (), last.warnings, last.published, last.links, reused=True)
 
 
 def _build(
@@ -169,11 +170,12 @@ def _build(
     missing = [a.path for a in selected if a.path not in records]
     if missing and cache is not None:
         records.update(cache.records(missing))
-    built, reused = _build_feeds(
+    built, reused, plans = _build_feeds(
         settings, settings_fingerprint, [records[a.path] for a in selected], now, cache, workers
     )
 
     from feedpub.building import FeedDocument
+    from feedpub.discovery import index_page, snippet
     from feedpub.writing import changed_paths, write_documents
 
     # A reused feed whose file is exactly as the last build left it needs neither bytes nor a write.
@@ -183,18 +185,20 @@ def _build(
     assert cache is not None or not reused
     fetched = cache.feed_data(sorted(set(reused) - untouched)) if cache is not None else {}
     documents = [d for d, _ in built] + [FeedDocument(p, data, _media_type(p)) for p, data in fetched.items()]
+    documents.append(index_page(settings.site, plans))
     documents.sort(key=lambda d: d.relpath)
     changed = write_documents(out_dir, documents).written if write else changed_paths(out_dir, documents)
     warnings = tuple(p for p in problems if p.level is Level.WARNING)
-    feed_count = len(documents) + len(untouched)
+    feed_count = len(documents) + len(untouched) - 1  # the index page is not a feed
+    links = snippet(settings.site, plans)
     if cache is not None and write:
         outputs = {relpath: previous[relpath] for relpath in untouched}
         for document in documents:
             stat = (out_dir / document.relpath).stat()
             outputs[document.relpath] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-        build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, published)
+        build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, published, links)
         cache.store_build({d.relpath: (fp, d.data) for d, fp in built}, set(outputs), build)
-    return BuildResult(feed_count, changed, warnings, published)
+    return BuildResult(feed_count, changed, warnings, published, links)
 
 
 def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
@@ -307,7 +311,7 @@ def _build_feeds(
     now: datetime,
     cache: BuildCache | None,
     workers: _Workers,
-) -> tuple[list[tuple[FeedDocument, str]], dict[str, str]]:
+) -> tuple[list[tuple[FeedDocument, str]], dict[str, str], tuple[FeedPlan, ...]]:
     """Build (and validate) the feeds whose inputs changed: (document, fingerprint) pairs.
 
     Also returns {relpath: fingerprint} of the feeds the cache already holds exactly as they
@@ -341,7 +345,7 @@ def _build_feeds(
         errors.extend(plan_errors)
     if errors:
         raise InvalidFeedOutput("built feeds failed validation, nothing was written:\n  " + "\n  ".join(errors))
-    return built, reused
+    return built, reused, plans
 
 
 def _build_plan(task: tuple[Settings, FeedPlan, str]) -> tuple[list[FeedDocument], list[str], str]:

@@ -89,7 +89,7 @@ def test_publish_py_runs_as_a_script(content: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.startswith("built 6 feeds from 0 published article(s): 6 written")
+    assert completed.stdout.startswith("built 6 feeds and index.html from 0 published article(s): 7 file(s) written")
     assert (out / "science" / "atom.xml").is_file()
 
 
