@@ -99,7 +99,8 @@ def test_readme_nginx_config_serves_feeds_properly(nginx: tuple[int, Path], path
     expected = feeds / (path.removeprefix("/feeds/") or "index.html")
     assert body == expected.read_bytes()
     etag, modified = response.getheader("ETag"), response.getheader("Last-Modified")
-    assert etag and modified
+    assert etag
+    assert modified
     assert get(port, path, {"If-None-Match": etag})[0].status == 304
     assert get(port, path, {"If-Modified-Since": modified})[0].status == 304
     if path.endswith(".xml"):

@@ -89,7 +89,8 @@ def test_feedparser_fetches_every_feed_and_polls_cheaply(server: str, path: str,
     assert first.status == 200
     assert first.headers["content-type"] == media_type
     assert first.entries
-    assert first.etag and first.modified
+    assert first.etag
+    assert first.modified
     by_etag = feedparser.parse(server + path, etag=first.etag)
     assert by_etag.status == 304
     assert not by_etag.entries
