@@ -145,8 +145,7 @@ def build(
         click.echo(
             f"built {result.feed_count} feeds and index.html from {result.article_count} published article(s): "
             f"{len(result.changed)} file(s) written, {result.feed_count + 1 - len(result.changed)} unchanged, "
-            f"in {out_dir}"
-            + (" (nothing changed since the last build)" if result.reused else "")
+            f"in {out_dir}" + (" (nothing changed since the last build)" if result.reused else "")
         )
 
 
