@@ -7,6 +7,7 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -110,6 +111,7 @@ def build(
     quiet: bool,
 ) -> None:
     """Build every section's and the whole site's RSS and Atom feeds into OUT."""
+    _exit_cleanly_on_sigterm()
     try:
         result = build_site(
             content_dir,
@@ -219,7 +221,7 @@ def validate(paths: Sequence[Path], output_format: str, strict: bool) -> None:
 
     PATHS are files, folders (every *.xml, *.rss and *.atom below them) or - for standard input.
     """
-    from feedpub.validating import Severity, validate_bytes
+    from feedpub.validating import Severity, read_limited, validate_bytes
     from feedpub.validating.report import render
 
     findings: list[Finding] = []
@@ -227,7 +229,11 @@ def validate(paths: Sequence[Path], output_format: str, strict: bool) -> None:
     unreadable = False
     for target in _expand(paths):
         try:
-            data = sys.stdin.buffer.read() if str(target) == "-" else target.read_bytes()
+            if str(target) == "-":
+                data = read_limited(sys.stdin.buffer)
+            else:
+                with target.open("rb") as stream:
+                    data = read_limited(stream)
         except OSError as exc:
             click.echo(f"{target}: cannot read ({exc.strerror or exc})", err=True)
             unreadable = True
@@ -240,6 +246,15 @@ def validate(paths: Sequence[Path], output_format: str, strict: bool) -> None:
     worst = {f.level for f in findings}
     if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
         raise SystemExit(EXIT_FOUND)
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a CI timeout, a deploy) unwinds like Ctrl-C, so half-staged feeds are cleaned up."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:

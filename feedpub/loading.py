@@ -30,6 +30,11 @@ from feedpub.model import Article, Author, Content, Image, Section, Site
 from feedpub.sources import SLUG, Listing, SourceFile, list_tree
 
 DEFAULT_FEED_ITEMS = 50
+# An article this large would make its feeds too big for readers (they refuse feeds of a few MB).
+MAX_FILE_BYTES = 2_000_000
+MAX_TITLE_CHARACTERS = 1000
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>")
 DEFAULT_PERMALINK = "{base_url}/{section}/{slug}/"
 PERMALINK_FIELDS = frozenset({"base_url", "section", "slug", "year", "month", "day"})
 
@@ -185,6 +190,12 @@ class _Reporter:
                 self.error(name, "missing (expected text)" if not present else "empty (expected text)")
             return None
         if isinstance(value, str):
+            if XML_FORBIDDEN.search(value):
+                # YAML escapes ("\0", "\x07") can carry what the raw-byte check cannot see.
+                first = XML_FORBIDDEN.search(value)
+                assert first is not None
+                self.warn(name, f"removed character(s) that XML 1.0 forbids (first: U+{ord(first.group()):04X})")
+                value = XML_FORBIDDEN.sub("", value)
             stripped = value.strip()
             if not stripped:
                 if required:
@@ -249,9 +260,15 @@ def _quote_hint(value: object) -> str:
 
 def _read_text(path: Path, reporter: _Reporter) -> str | None:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         reporter.error(None, f"cannot read file ({exc.strerror})")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        size = path.stat().st_size / 1e6
+        message = f"file is {size:.1f} MB (expected at most {MAX_FILE_BYTES // 1_000_000} MB: feeds must stay small)"
+        reporter.error(None, message)
         return None
     reporter.sha256 = hashlib.sha256(raw).hexdigest()
     return _decode(raw, reporter)
@@ -575,7 +592,7 @@ def _load_article(
 ) -> Article | None:
     meta = document.meta
     reporter.unknown_fields(meta, ARTICLE_FIELDS)
-    title = reporter.text(meta, "title", required=True)
+    title = _headline(reporter.text(meta, "title", required=True), reporter)
     date = _date(meta, "date", zone, reporter, required=True)
     updated = _date(meta, "updated", zone, reporter)
     if date and updated and updated < date:
@@ -625,6 +642,21 @@ def _load_article(
         body=document.body,
         source_sha256=reporter.sha256,
     )
+
+
+def _headline(title: str | None, reporter: _Reporter) -> str | None:
+    """Titles are plain text. Refuse absurd lengths; warn about what readers may show oddly."""
+    if title is None:
+        return None
+    if len(title) > MAX_TITLE_CHARACTERS:
+        message = f"is {len(title):,} characters long (expected a headline of at most {MAX_TITLE_CHARACTERS:,})"
+        reporter.error("title", message)
+        return None
+    if BIDI_CONTROLS.search(title):
+        reporter.warn("title", "contains bidirectional control characters, which can make it read differently")
+    if MARKUP.search(title):
+        reporter.warn("title", "looks like HTML; it is published as text, so readers show the tags literally")
+    return title
 
 
 def _date(

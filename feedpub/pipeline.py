@@ -8,9 +8,10 @@ or the number of workers: a cached build is byte-identical to an uncached one.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 # Worker processes pay off only past this much work (measured: fork + transfer ~20 ms).
 PARALLEL_PARSE_MIN = 400
 PARALLEL_FEEDS_MIN = 6
+FEED_SIZE_WARNING = 2_000_000
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,12 +63,26 @@ class _Workers:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
         return list(self.pool.map(function, items))
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: exit when the build process dies, even by SIGKILL, instead of lingering."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux); elsewhere workers exit on EOF
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def default_jobs() -> int:
@@ -188,7 +204,7 @@ def _build(
     documents.append(index_page(settings.site, plans))
     documents.sort(key=lambda d: d.relpath)
     changed = write_documents(out_dir, documents).written if write else changed_paths(out_dir, documents)
-    warnings = tuple(p for p in problems if p.level is Level.WARNING)
+    warnings = tuple(p for p in problems if p.level is Level.WARNING) + tuple(_oversized(out_dir, documents))
     feed_count = len(documents) + len(untouched) - 1  # the index page is not a feed
     links = snippet(settings.site, plans)
     if cache is not None and write:
@@ -199,6 +215,16 @@ def _build(
         build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, published, links)
         cache.store_build({d.relpath: (fp, d.data) for d, fp in built}, set(outputs), build)
     return BuildResult(feed_count, changed, warnings, published, links)
+
+
+def _oversized(out_dir: Path, documents: Iterable[FeedDocument]) -> Iterator[Problem]:
+    for document in documents:
+        if len(document.data) > FEED_SIZE_WARNING:
+            message = (
+                f"feed is {len(document.data) / 1e6:.1f} MB; readers and aggregators refuse feeds of a few MB "
+                "(lower feed_items, or shorten the longest articles)"
+            )
+            yield Problem(out_dir / document.relpath, None, None, message, Level.WARNING)
 
 
 def _stat_matches(path: Path, recorded: list[int] | None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -21,6 +22,8 @@ from feedpub.validating.rss import validate_rss
 __all__ = ["Finding", "Severity", "feed_files", "validate_bytes", "validate_paths"]
 
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+# Real feeds are kilobytes to a few megabytes; past this, refuse rather than spend the memory.
+MAX_FEED_BYTES = 64 * 1024 * 1024
 OBSOLETE_ATOM = "http://purl.org/atom/ns#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
@@ -41,6 +44,10 @@ def _parser() -> etree.XMLParser:
 def validate_bytes(data: bytes, name: str = "<stdin>") -> tuple[Finding, ...]:
     """All findings for one document, in document order."""
     checker = Checker(name)
+    if len(data) > MAX_FEED_BYTES:
+        message = f"file is {len(data) / 1e6:.0f} MB; feeds over {MAX_FEED_BYTES // 2**20} MiB are refused, unread"
+        checker.error("FileTooLarge", None, message)
+        return tuple(checker.findings)
     if not data.strip():
         checker.error("EmptyDocument", None, "file is empty (expected an RSS or Atom document)")
         return tuple(checker.findings)
@@ -136,6 +143,12 @@ def feed_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def read_limited(stream: BinaryIO) -> bytes:
+    """Read at most one byte past the size limit, so a huge input costs no more than that."""
+    return stream.read(MAX_FEED_BYTES + 1)
+
+
 def validate_paths(paths: Iterable[Path]) -> Iterator[tuple[Finding, ...]]:
     for path in feed_files(paths):
-        yield validate_bytes(path.read_bytes(), str(path))
+        with path.open("rb") as stream:
+            yield validate_bytes(read_limited(stream), str(path))
