@@ -58,14 +58,22 @@ SECTION_FIELDS = frozenset({"title", "description", "author", "feed_items"})
 ARTICLE_FIELDS = frozenset({"title", "date", "updated", "summary", "authors", "tags", "image", "draft", "slug", "id"})
 
 # XML 1.0 allows tab, LF, CR and U+0020 up; not the other C0 controls, surrogates, U+FFFE/U+FFFF.
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters XML 1.0 forbids (C0 controls, surrogates, U+FFFE/U+FFFF) or discourages (DEL, the C1
+# controls, the U+FDD0-U+FDEF noncharacters): readers choke on the first and misread the second
+# (feedparser, like browsers, turns U+0080 into a euro sign and U+0085 into an ellipsis), so both
+# are removed.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
 # A first test on the raw UTF-8 bytes, ten times faster than a regex scan: deleting every allowed
-# byte leaves only the forbidden controls; U+FFFE and U+FFFF are two substring checks.
-_ALLOWED_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or b >= 32)
+# byte leaves only the C0 controls and DEL; the rest are multi-byte sequences checked only when
+# their lead byte occurs at all.
+_ALLOWED_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or 32 <= b != 127)
+_FORBIDDEN_SEQUENCES = re.compile(rb"\xc2[\x80-\x9f]|\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]")
 
 
 def _may_have_forbidden(raw: bytes) -> bool:
-    return bool(raw.translate(None, _ALLOWED_BYTES)) or b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw
+    if raw.translate(None, _ALLOWED_BYTES):
+        return True
+    return (b"\xc2" in raw or b"\xef" in raw) and bool(_FORBIDDEN_SEQUENCES.search(raw))
 
 
 EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
@@ -194,7 +202,10 @@ class _Reporter:
                 # YAML escapes ("\0", "\x07") can carry what the raw-byte check cannot see.
                 first = XML_FORBIDDEN.search(value)
                 assert first is not None
-                self.warn(name, f"removed character(s) that XML 1.0 forbids (first: U+{ord(first.group()):04X})")
+                message = (
+                    f"removed character(s) that XML 1.0 forbids or discourages (first: U+{ord(first.group()):04X})"
+                )
+                self.warn(name, message)
                 value = XML_FORBIDDEN.sub("", value)
             stripped = value.strip()
             if not stripped:
@@ -286,13 +297,15 @@ def _decode(raw: bytes, reporter: _Reporter) -> str | None:
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x85" in text:  # NEL is a line break to YAML (and to Unicode): keep it one, as a plain newline
+        text = text.replace("\x85", "\n")
     if _may_have_forbidden(raw) and XML_FORBIDDEN.search(text):
         first = XML_FORBIDDEN.search(text)
         assert first is not None
         line = text.count("\n", 0, first.start()) + 1
         reporter.warn(
             None,
-            f"removed {len(XML_FORBIDDEN.findall(text))} character(s) that XML 1.0 forbids "
+            f"removed {len(XML_FORBIDDEN.findall(text))} character(s) that XML 1.0 forbids or discourages "
             f"(first: U+{ord(first.group()):04X})",
             line=line,
         )
@@ -387,10 +400,11 @@ def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
 
 def _author(value: object, name: str, reporter: _Reporter) -> Author | None:
     if isinstance(value, str):
-        if not value.strip():
+        author_name = reporter.text_value(value, name)
+        if author_name is None:
             reporter.error(name, "empty author name (expected a name)")
             return None
-        return Author(value.strip())
+        return Author(author_name)
     if not isinstance(value, dict):
         reporter.error(name, f"expected a name or a mapping with name, email, uri; got {_describe(value)}")
         return None
