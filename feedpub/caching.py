@@ -173,7 +173,7 @@ class BuildCache:
             found.update(self._db.execute(query, chunk))
         return found
 
-    def store_articles(self, parsed: Iterable[CachedArticle], present: set[str]) -> None:
+    def store_articles(self, parsed: Iterable[CachedArticle]) -> None:
         now = time.time_ns()
         rows = [
             (
@@ -189,7 +189,11 @@ class BuildCache:
         ]
         with self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            stored = {path for (path,) in self._db.execute("SELECT path FROM articles")}
+
+    def prune_articles(self, present: set[str]) -> None:
+        """Forget the rows of files that are gone."""
+        stored = {path for (path,) in self._db.execute("SELECT path FROM articles")}
+        with self._transaction():
             self._db.executemany("DELETE FROM articles WHERE path = ?", [(p,) for p in stored - present])
 
     # --- feeds and the last build -------------------------------------------------------------

@@ -9,6 +9,7 @@ or the number of workers: a cached build is byte-identical to an uncached one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,9 +57,10 @@ class _Workers:
     jobs: int
     pool: Executor | None = field(default=None)
 
-    def map(self, function: Callable[[T], R], items: Sequence[T], *, parallel: bool) -> list[R]:
+    def map(self, function: Callable[[T], R], items: Sequence[T], *, parallel: bool) -> Iterator[R]:
+        """Results in order, each as soon as it is ready."""
         if not parallel or self.jobs < 2 or len(items) < 2:
-            return [function(item) for item in items]
+            return (function(item) for item in items)
         if self.pool is None:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
@@ -66,7 +68,7 @@ class _Workers:
             self.pool = ProcessPoolExecutor(
                 self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
             )
-        return list(self.pool.map(function, items))
+        return self.pool.map(function, items)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -176,8 +178,6 @@ def _build(
     for article in articles:
         problems.extend(article.problems)
     problems.extend(duplicate_problems((a.path, a.key[0], a.key[1], a.key[2]) for a in articles if a.key is not None))
-    if cache is not None:
-        cache.store_articles(fresh, {s.path for s in sources})
     if any(p.level is Level.ERROR for p in problems):
         raise ContentErrors(tuple(problems))
 
@@ -258,13 +258,17 @@ def _load_articles(
         else:
             misses.append(source)
     chunks = _chunks(misses, workers.jobs * 4)
-    fresh = [
-        article
-        for chunk in workers.map(
-            _parse_chunk, [(settings, c) for c in chunks], parallel=len(misses) >= PARALLEL_PARSE_MIN
-        )
-        for article in chunk
-    ]
+    fresh: list[CachedArticle] = []
+    tasks = [(settings, chunk) for chunk in chunks]
+    for parsed in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
+        if cache is not None:
+            # Store each chunk as it arrives and keep only the slim part: the records of the few
+            # articles that make it into a feed are read back later (this keeps 100k builds small).
+            cache.store_articles(parsed)
+            parsed = [dataclasses.replace(article, record=None) for article in parsed]
+        fresh.extend(parsed)
+    if cache is not None:
+        cache.prune_articles({source.path for source in sources})
     by_path = {**reused, **{a.path: a for a in fresh}}
     return [by_path[s.path] for s in sources], fresh
 
