@@ -10,7 +10,7 @@ from lxml import etree
 
 from feedpub.dates import parse_rfc822, parse_rfc3339, weekday_name
 from feedpub.validating import values
-from feedpub.validating.findings import Checker, local_name
+from feedpub.validating.findings import Checker, display_name, local_name
 
 Rule = Callable[[Checker, etree._Element], None]
 
@@ -92,6 +92,13 @@ def check_xml_attributes(checker: Checker, root: etree._Element) -> None:
         base = element.get(f"{{{XML_NS}}}base")
         if base is not None and not values.is_relative_reference(base):
             checker.error("InvalidUriChar", element, f"xml:base {base!r} is not a valid URI reference")
+
+
+def require_attributes(checker: Checker, element: etree._Element, *names: str) -> None:
+    for name in names:
+        if element.get(name) is None:
+            shown = display_name(element, checker.prefixes)
+            checker.error("MissingAttribute", element, f"<{shown}> needs a {name} attribute")
 
 
 def check_unexpected_children(checker: Checker, element: etree._Element) -> None:

@@ -8,17 +8,14 @@ mistakes the W3C validator also catches, so CI jobs get the same verdict from us
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from lxml import etree
 
 from feedpub.dates import parse_rfc3339
 from feedpub.validating import values
+from feedpub.validating.common import MEDIA, XHTML, Rule, require_attributes
 from feedpub.validating.findings import Checker, display_name
 
-Rule = Callable[[Checker, etree._Element], None]
-
-MEDIA = "http://search.yahoo.com/mrss/"
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 FEEDSYNC = "http://feedsync.org/2007/feedsync"
 FEEDBURNER = "http://rssnamespace.org/feedburner/ext/1.0"
@@ -28,7 +25,6 @@ GEOURL = "http://geourl.org/rss/module/"
 ICBM = "http://postneo.com/icbm"
 CREATIVE_COMMONS = "http://backend.userland.com/creativeCommonsRssModule"
 CONVERSATIONS = "http://conversationsnetwork.org/rssNamespace-1.0/"
-XHTML = "http://www.w3.org/1999/xhtml"
 
 PREFIXES = {
     MEDIA: "media",
@@ -74,12 +70,6 @@ def _url(checker: Checker, element: etree._Element, value: str | None, what: str
     problem = values.uri_problem(value, iri=False)
     if problem is not None:
         checker.error(code or problem, element, f"{what} must be an absolute URL (got {value!r})")
-
-
-def _required(checker: Checker, element: etree._Element, *names: str) -> None:
-    for name in names:
-        if element.get(name) is None:
-            checker.error("MissingAttribute", element, f"<{_name(checker, element)}> needs a {name} attribute")
 
 
 def _true_false(checker: Checker, element: etree._Element, value: str | None, what: str) -> None:
@@ -194,7 +184,7 @@ def _media_hash(checker: Checker, element: etree._Element) -> None:
 
 
 def _media_sized_url(checker: Checker, element: etree._Element) -> None:
-    _required(checker, element, "url")
+    require_attributes(checker, element, "url")
     url = element.get("url")
     if url is not None and values.uri_problem(url) is not None:
         checker.error("InvalidUriChar", element, f"url {url!r} is not an absolute URL")
@@ -400,7 +390,7 @@ def _sx_sharing(checker: Checker, element: etree._Element) -> None:
 
 
 def _sx_related(checker: Checker, element: etree._Element) -> None:
-    _required(checker, element, "link", "type")
+    require_attributes(checker, element, "link", "type")
     _url(checker, element, element.get("link"), "link", code="InvalidFullLink")
     if element.get("type") is not None and element.get("type") not in ("complete", "aggregated"):
         checker.error("InvalidSseType", element, f"type must be complete or aggregated (got {element.get('type')!r})")
@@ -410,7 +400,7 @@ def _sx_related(checker: Checker, element: etree._Element) -> None:
 
 
 def _sx_sync(checker: Checker, element: etree._Element) -> None:
-    _required(checker, element, "id", "updates")
+    require_attributes(checker, element, "id", "updates")
     _positive_int(checker, element, element.get("updates"), "updates")
     _true_false(checker, element, element.get("deleted"), "deleted")
     _true_false(checker, element, element.get("noconflicts"), "noconflicts")
@@ -424,7 +414,7 @@ def _sx_sync(checker: Checker, element: etree._Element) -> None:
 
 
 def _sx_history(checker: Checker, element: etree._Element) -> None:
-    _required(checker, element, "sequence")
+    require_attributes(checker, element, "sequence")
     _positive_int(checker, element, element.get("sequence"), "sequence")
     when = element.get("when")
     if when is not None and parse_rfc3339(when) is None:
@@ -459,7 +449,7 @@ def _thread_total(checker: Checker, element: etree._Element) -> None:
 
 
 def _thread_in_reply_to(checker: Checker, element: etree._Element) -> None:
-    _required(checker, element, "ref")
+    require_attributes(checker, element, "ref")
 
 
 def _feedburner_url(checker: Checker, element: etree._Element) -> None:
@@ -504,7 +494,7 @@ def _conversations(checker: Checker, element: etree._Element) -> None:
 
 
 def _xhtml_meta(checker: Checker, element: etree._Element) -> None:
-    _required(checker, element, "name", "content")
+    require_attributes(checker, element, "name", "content")
     name = element.get("name")
     if name is not None and name.lower() != "robots":
         checker.error("InvalidMetaName", element, f'only <meta name="robots"> is meaningful in a feed (got {name!r})')

@@ -19,6 +19,7 @@ from feedpub.validating.common import (
     language,
     non_empty,
     plain_text,
+    require_attributes,
     rfc822_date,
     text_of,
     uri_attribute,
@@ -66,9 +67,7 @@ def _guid(checker: Checker, element: etree._Element) -> None:
 
 
 def _enclosure(checker: Checker, element: etree._Element) -> None:
-    for name in ("url", "length", "type"):
-        if element.get(name) is None:
-            checker.error("MissingAttribute", element, f"<enclosure> needs a {name} attribute")
+    require_attributes(checker, element, "url", "length", "type")
     uri_attribute(checker, element, "url")
     length = element.get("length")
     if length is not None and not values.is_integer(length):
@@ -104,9 +103,7 @@ def _dimension(limit: int, code: str) -> Child:
 
 
 def _cloud(checker: Checker, element: etree._Element) -> None:
-    for name in ("domain", "port", "path", "registerProcedure", "protocol"):
-        if element.get(name) is None:
-            checker.error("MissingAttribute", element, f"<cloud> needs a {name} attribute")
+    require_attributes(checker, element, "domain", "port", "path", "registerProcedure", "protocol")
     port = element.get("port")
     if port is not None and not (values.is_integer(port, minimum=1) and int(port) <= 65535):
         checker.error(
