@@ -1,37 +1,32 @@
 """Stage 1: content/ files -> Site, Section and Article records.
 
-Every file is read and checked in full; problems from all files are gathered and raised
-once as ContentErrors, so one run shows the author everything there is to fix.
+Every file is read (feedpub.documents) and every field checked (feedpub.reporting); problems
+from all files are gathered and raised once as ContentErrors, so one run shows the author
+everything there is to fix.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import mimetypes
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
-from feedpub import simpleyaml
 from feedpub.dates import load_timezone, parse_content_date
+from feedpub.documents import Document, body_after, decode, parse_document, split_frontmatter
 from feedpub.errors import ContentErrors, Level, Problem
 from feedpub.model import Article, Author, Content, Image, Section, Site
+from feedpub.reporting import FieldReporter, describe
 from feedpub.sources import SLUG, Listing, SourceFile, list_tree
 
 DEFAULT_FEED_ITEMS = 50
-# An article this large would make its feeds too big for readers (they refuse feeds of a few MB).
-MAX_FILE_BYTES = 2_000_000
 MAX_TITLE_CHARACTERS = 1000
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>")
@@ -57,271 +52,9 @@ SITE_FIELDS = frozenset(
 SECTION_FIELDS = frozenset({"title", "description", "author", "feed_items"})
 ARTICLE_FIELDS = frozenset({"title", "date", "updated", "summary", "authors", "tags", "image", "draft", "slug", "id"})
 
-# XML 1.0 allows tab, LF, CR and U+0020 up; not the other C0 controls, surrogates, U+FFFE/U+FFFF.
-# Characters XML 1.0 forbids (C0 controls, surrogates, U+FFFE/U+FFFF) or discourages (DEL, the C1
-# controls, the U+FDD0-U+FDEF noncharacters): readers choke on the first and misread the second
-# (feedparser, like browsers, turns U+0080 into a euro sign and U+0085 into an ellipsis), so both
-# are removed.
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
-# A first test on the raw UTF-8 bytes, ten times faster than a regex scan: deleting every allowed
-# byte leaves only the C0 controls and DEL; the rest are multi-byte sequences checked only when
-# their lead byte occurs at all.
-_ALLOWED_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or 32 <= b != 127)
-_FORBIDDEN_SEQUENCES = re.compile(rb"\xc2[\x80-\x9f]|\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]")
-
-
-def _may_have_forbidden(raw: bytes) -> bool:
-    if raw.translate(None, _ALLOWED_BYTES):
-        return True
-    return (b"\xc2" in raw or b"\xef" in raw) and bool(_FORBIDDEN_SEQUENCES.search(raw))
-
-
 EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
-TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", re.MULTILINE)
-
-
-class _FrontmatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml's C loader (7x faster), keeping timestamps as text so dates are parsed in one place."""
-
-
-_FrontmatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),
-)
-
-
-class _Handler(YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> Any:
-        """Safe YAML load, fast for the plain shapes frontmatter uses, PyYAML's meaning always.
-
-        feedpub.simpleyaml reads the common subset line by line (tested against PyYAML); then
-        PyYAML's C parser with a direct constructor for mappings, lists and scalars; anything
-        else (merge keys, sets, binary, deep or recursive aliases) gets PyYAML's own constructor.
-        """
-        simple = simpleyaml.load(fm)
-        if simple is not None:
-            return simple
-        loader = _FrontmatterLoader(fm)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            try:
-                return _construct(loader, node, 0)
-            except _Unusual:
-                return loader.construct_document(node)
-        finally:
-            loader.dispose()
-
-
-class _Unusual(Exception):
-    """A YAML shape the fast constructor leaves to PyYAML."""
-
-
-_TAG = "tag:yaml.org,2002:"
-_SCALARS: dict[str, Callable[[Any, Any], object]] = {
-    f"{_TAG}str": lambda loader, node: node.value,
-    f"{_TAG}timestamp": lambda loader, node: node.value,
-    f"{_TAG}null": lambda loader, node: None,
-    f"{_TAG}bool": lambda loader, node: loader.construct_yaml_bool(node),
-    f"{_TAG}int": lambda loader, node: loader.construct_yaml_int(node),
-    f"{_TAG}float": lambda loader, node: loader.construct_yaml_float(node),
-}
-
-
-def _construct(loader: Any, node: Any, depth: int) -> object:
-    if depth > 64:
-        raise _Unusual
-    if isinstance(node, yaml.ScalarNode):
-        scalar = _SCALARS.get(node.tag)
-        if scalar is None:
-            raise _Unusual
-        return scalar(loader, node)
-    if isinstance(node, yaml.SequenceNode) and node.tag == f"{_TAG}seq":
-        return [_construct(loader, item, depth + 1) for item in node.value]
-    if isinstance(node, yaml.MappingNode) and node.tag == f"{_TAG}map":
-        mapping: dict[object, object] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == f"{_TAG}merge":
-                raise _Unusual
-            key = _construct(loader, key_node, depth + 1)
-            if not isinstance(key, str | int | float | bool | None):
-                raise _Unusual  # let PyYAML report an unhashable key its own way
-            mapping[key] = _construct(loader, value_node, depth + 1)
-        return mapping
-    raise _Unusual
-
-
-_HANDLER = _Handler()
-
-
-@dataclass(slots=True)
-class _Document:
-    """A content file split into its frontmatter mapping and body, with where each key sits."""
-
-    path: Path
-    meta: dict[str, object]
-    body: str
-    key_lines: dict[str, int]
-
-
-@dataclass(slots=True)
-class _Reporter:
-    """Collects problems for one file and knows the line of each top-level key."""
-
-    path: Path
-    key_lines: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    sha256: str = ""
-
-    def error(self, field_name: str | None, message: str, *, line: int | None = None) -> None:
-        self._add(field_name, message, line, Level.ERROR)
-
-    def warn(self, field_name: str | None, message: str, *, line: int | None = None) -> None:
-        self._add(field_name, message, line, Level.WARNING)
-
-    def _add(self, field_name: str | None, message: str, line: int | None, level: Level) -> None:
-        if line is None and field_name:
-            line = self.key_lines.get(field_name.split(".")[0].split("[")[0])
-        self.problems.append(Problem(self.path, line, field_name, message, level))
-
-    # Typed getters: each returns a value of the right type or None, reporting what is wrong.
-
-    def text(self, meta: Mapping[str, object], name: str, *, required: bool = False) -> str | None:
-        return self.text_value(meta.get(name), name, required=required, present=name in meta)
-
-    def text_value(self, value: object, name: str, *, required: bool = False, present: bool = True) -> str | None:
-        if value is None:
-            if required:
-                self.error(name, "missing (expected text)" if not present else "empty (expected text)")
-            return None
-        if isinstance(value, str):
-            if XML_FORBIDDEN.search(value):
-                # YAML escapes ("\0", "\x07") can carry what the raw-byte check cannot see.
-                first = XML_FORBIDDEN.search(value)
-                assert first is not None
-                message = (
-                    f"removed character(s) that XML 1.0 forbids or discourages (first: U+{ord(first.group()):04X})"
-                )
-                self.warn(name, message)
-                value = XML_FORBIDDEN.sub("", value)
-            stripped = value.strip()
-            if not stripped:
-                if required:
-                    self.error(name, "empty (expected text)")
-                return None
-            return stripped
-        self.error(name, f"expected text, got {_describe(value)}{_quote_hint(value)}")
-        return None
-
-    def integer(self, meta: Mapping[str, object], name: str, low: int, high: int) -> int | None:
-        value = meta.get(name)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(name, f"expected a whole number from {low} to {high}, got {_describe(value)}")
-            return None
-        if not low <= value <= high:
-            self.error(name, f"{value} is out of range (expected {low} to {high})")
-            return None
-        return value
-
-    def boolean(self, meta: Mapping[str, object], name: str) -> bool:
-        value = meta.get(name, False)
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.error(name, f"expected true or false, got {_describe(value)}")
-            return False
-        return value
-
-    def unknown_fields(self, meta: Mapping[str, object], known: frozenset[str]) -> None:
-        for name in meta:
-            if name in known:
-                continue
-            close = difflib.get_close_matches(str(name), sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (known fields: {', '.join(sorted(known))})"
-            self.warn(str(name), f"unknown field, ignored{hint}")
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _quote_hint(value: object) -> str:
-    if isinstance(value, bool):
-        return "; YAML reads unquoted yes/no/on/off/true/false as booleans, so quote the text"
-    if isinstance(value, int | float):
-        return "; quote it to make it text"
-    return ""
-
-
-# --- reading files -------------------------------------------------------------------------
-
-
-def _read_text(path: Path, reporter: _Reporter) -> str | None:
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        reporter.error(None, f"cannot read file ({exc.strerror})")
-        return None
-    if len(raw) > MAX_FILE_BYTES:
-        size = path.stat().st_size / 1e6
-        message = f"file is {size:.1f} MB (expected at most {MAX_FILE_BYTES // 1_000_000} MB: feeds must stay small)"
-        reporter.error(None, message)
-        return None
-    reporter.sha256 = hashlib.sha256(raw).hexdigest()
-    return _decode(raw, reporter)
-
-
-def _decode(raw: bytes, reporter: _Reporter) -> str | None:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        reporter.error(None, "file is UTF-16 (expected UTF-8 text)")
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        reporter.error(None, f"not valid UTF-8 at byte {exc.start} (expected UTF-8 text)", line=line)
-        return None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x85" in text:  # NEL is a line break to YAML (and to Unicode): keep it one, as a plain newline
-        text = text.replace("\x85", "\n")
-    if _may_have_forbidden(raw) and XML_FORBIDDEN.search(text):
-        first = XML_FORBIDDEN.search(text)
-        assert first is not None
-        line = text.count("\n", 0, first.start()) + 1
-        reporter.warn(
-            None,
-            f"removed {len(XML_FORBIDDEN.findall(text))} character(s) that XML 1.0 forbids or discourages "
-            f"(first: U+{ord(first.group()):04X})",
-            line=line,
-        )
-        text = XML_FORBIDDEN.sub("", text)
-    return text
-
-
-def _split(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
-    """The opening and closing '---' lines of the frontmatter, or None."""
-    opening = _HANDLER.FM_BOUNDARY.match(text)
-    closing = _HANDLER.FM_BOUNDARY.search(text, opening.end()) if opening else None
-    return (opening, closing) if opening and closing else None
-
-
-def _body(text: str, closing: re.Match[str]) -> str:
-    return text[closing.end() :].lstrip("\n")
 
 
 class SourceChanged(ContentErrors):
@@ -338,67 +71,19 @@ def with_body(article: Article) -> Article:
     except OSError as exc:
         problem = Problem(article.path, None, None, f"cannot read file ({exc.strerror})")
         raise SourceChanged((problem,)) from None
-    reporter = _Reporter(article.path)
-    text = _decode(raw, reporter) if hashlib.sha256(raw).hexdigest() == article.source_sha256 else None
-    split = _split(text) if text is not None else None
+    reporter = FieldReporter(article.path)
+    text = decode(raw, reporter) if hashlib.sha256(raw).hexdigest() == article.source_sha256 else None
+    split = split_frontmatter(text) if text is not None else None
     if split is None:
         message = "changed while the feeds were being built; run the build again"
         raise SourceChanged((Problem(article.path, None, None, message),))
-    return dataclasses.replace(article, body=_body(text, split[1]))  # type: ignore[arg-type]
-
-
-def _parse_document(path: Path, reporter: _Reporter) -> _Document | None:
-    text = _read_text(path, reporter)
-    if text is None:
-        return None
-    if not text.strip():
-        reporter.error(None, "file is empty (expected '---', YAML frontmatter, '---', then the text)", line=1)
-        return None
-    split = _split(text)
-    if split is None:
-        message = "no frontmatter (expected the file to start with a '---' line)"
-        if _HANDLER.FM_BOUNDARY.match(text):
-            message = "frontmatter is not closed (expected a second '---' line after the YAML)"
-        reporter.error(None, message, line=1)
-        return None
-    opening, closing = split
-    fm_text = text[opening.end() : closing.start()]
-    first_line = text.count("\n", 0, opening.end()) + 1
-    try:
-        meta = _HANDLER.load(fm_text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else first_line
-        reporter.error(
-            None, f"malformed YAML frontmatter: {exc.problem or exc.context} (expected valid YAML)", line=line
-        )
-        return None
-    except yaml.YAMLError as exc:
-        reporter.error(None, f"malformed YAML frontmatter: {exc} (expected valid YAML)", line=first_line)
-        return None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        reporter.error(
-            None, f"frontmatter is {_describe(meta)} (expected a mapping of field: value lines)", line=first_line + 1
-        )
-        return None
-    key_lines: dict[str, int] = {}
-    for match in TOP_LEVEL_KEY.finditer(fm_text):
-        key = match.group(1).strip()
-        line = first_line + fm_text.count("\n", 0, match.start())
-        if key in key_lines:
-            reporter.error(key, f"given twice, also on line {key_lines[key]} (expected each field once)", line=line)
-        else:
-            key_lines[key] = line
-    reporter.key_lines = key_lines
-    return _Document(path, {str(k): v for k, v in meta.items()}, _body(text, closing), key_lines)
+    return dataclasses.replace(article, body=body_after(text, split[1]))  # type: ignore[arg-type]
 
 
 # --- field readers -------------------------------------------------------------------------
 
 
-def _author(value: object, name: str, reporter: _Reporter) -> Author | None:
+def _author(value: object, name: str, reporter: FieldReporter) -> Author | None:
     if isinstance(value, str):
         author_name = reporter.text_value(value, name)
         if author_name is None:
@@ -406,7 +91,7 @@ def _author(value: object, name: str, reporter: _Reporter) -> Author | None:
             return None
         return Author(author_name)
     if not isinstance(value, dict):
-        reporter.error(name, f"expected a name or a mapping with name, email, uri; got {_describe(value)}")
+        reporter.error(name, f"expected a name or a mapping with name, email, uri; got {describe(value)}")
         return None
     unknown = set(value) - {"name", "email", "uri"}
     if unknown:
@@ -425,7 +110,7 @@ def _author(value: object, name: str, reporter: _Reporter) -> Author | None:
     return Author(author_name, email, uri) if author_name else None
 
 
-def _authors(meta: Mapping[str, object], reporter: _Reporter) -> tuple[Author, ...] | None:
+def _authors(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[Author, ...] | None:
     value = meta.get("authors")
     if value is None:
         return None
@@ -436,12 +121,12 @@ def _authors(meta: Mapping[str, object], reporter: _Reporter) -> tuple[Author, .
     return authors or None
 
 
-def _tags(meta: Mapping[str, object], reporter: _Reporter) -> tuple[str, ...]:
+def _tags(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[str, ...]:
     value = meta.get("tags")
     if value is None:
         return ()
     if not isinstance(value, list):
-        reporter.error("tags", f"expected a list of text, got {_describe(value)}")
+        reporter.error("tags", f"expected a list of text, got {describe(value)}")
         return ()
     tags: list[str] = []
     for i, item in enumerate(value):
@@ -470,14 +155,14 @@ def _resolve(base: str, url: str) -> str:
     return urljoin(base, url)
 
 
-def _image(meta: Mapping[str, object], permalink: str, reporter: _Reporter) -> Image | None:
+def _image(meta: Mapping[str, object], permalink: str, reporter: FieldReporter) -> Image | None:
     value = meta.get("image")
     if value is None:
         return None
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, dict):
-        reporter.error("image", f"expected a mapping with url, alt, caption; got {_describe(value)}")
+        reporter.error("image", f"expected a mapping with url, alt, caption; got {describe(value)}")
         return None
     unknown = set(value) - {"url", "alt", "caption", "type"}
     if unknown:
@@ -512,7 +197,7 @@ def _image(meta: Mapping[str, object], permalink: str, reporter: _Reporter) -> I
 # --- site, sections, articles --------------------------------------------------------------
 
 
-def _load_site(document: _Document, reporter: _Reporter) -> Site | None:
+def _load_site(document: Document, reporter: FieldReporter) -> Site | None:
     meta = document.meta
     reporter.unknown_fields(meta, SITE_FIELDS)
     title = reporter.text(meta, "title", required=True)
@@ -567,7 +252,7 @@ def _load_site(document: _Document, reporter: _Reporter) -> Site | None:
     )
 
 
-def _check_pattern(pattern: str, reporter: _Reporter) -> None:
+def _check_pattern(pattern: str, reporter: FieldReporter) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
     except ValueError as exc:
@@ -583,7 +268,7 @@ def _check_pattern(pattern: str, reporter: _Reporter) -> None:
         reporter.error("permalink", "pattern must contain {slug} so each article has its own URL")
 
 
-def _load_section(name: str, document: _Document, site: Site | None, reporter: _Reporter) -> Section | None:
+def _load_section(name: str, document: Document, site: Site | None, reporter: FieldReporter) -> Section | None:
     meta = document.meta
     reporter.unknown_fields(meta, SECTION_FIELDS)
     title = reporter.text(meta, "title", required=True)
@@ -602,7 +287,7 @@ def _load_section(name: str, document: _Document, site: Site | None, reporter: _
 
 
 def _load_article(
-    document: _Document, section: Section, site: Site, zone: tzinfo | None, reporter: _Reporter
+    document: Document, section: Section, site: Site, zone: tzinfo | None, reporter: FieldReporter
 ) -> Article | None:
     meta = document.meta
     reporter.unknown_fields(meta, ARTICLE_FIELDS)
@@ -658,7 +343,7 @@ def _load_article(
     )
 
 
-def _headline(title: str | None, reporter: _Reporter) -> str | None:
+def _headline(title: str | None, reporter: FieldReporter) -> str | None:
     """Titles are plain text. Refuse absurd lengths; warn about what readers may show oddly."""
     if title is None:
         return None
@@ -674,7 +359,7 @@ def _headline(title: str | None, reporter: _Reporter) -> str | None:
 
 
 def _date(
-    meta: Mapping[str, object], name: str, zone: tzinfo | None, reporter: _Reporter, *, required: bool = False
+    meta: Mapping[str, object], name: str, zone: tzinfo | None, reporter: FieldReporter, *, required: bool = False
 ) -> datetime | None:
     value = meta.get(name)
     if value is None:
@@ -718,9 +403,9 @@ class ParsedArticle:
     problems: tuple[Problem, ...]
 
 
-def _parse_index(path: Path, problems: list[Problem]) -> tuple[_Document | None, _Reporter]:
-    reporter = _Reporter(path)
-    document = _parse_document(path, reporter)
+def _parse_index(path: Path, problems: list[Problem]) -> tuple[Document | None, FieldReporter]:
+    reporter = FieldReporter(path)
+    document = parse_document(path, reporter)
     problems.extend(reporter.problems)
     reporter.problems = []
     return document, reporter
@@ -761,8 +446,8 @@ def load_settings(listing: Listing) -> tuple[Settings | None, tuple[Problem, ...
 def parse_article(source: SourceFile, settings: Settings) -> ParsedArticle:
     """Parse and check one article file; pure apart from reading that file."""
     path = Path(source.path)
-    reporter = _Reporter(path)
-    document = _parse_document(path, reporter)
+    reporter = FieldReporter(path)
+    document = parse_document(path, reporter)
     article = None
     if document is not None:
         article = _load_article(document, settings.section(source.section), settings.site, settings.zone, reporter)

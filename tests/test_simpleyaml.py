@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedpub import simpleyaml
-from feedpub.loading import _FrontmatterLoader
+from feedpub.documents import FrontmatterLoader
 
 
 def pyyaml(text: str) -> object:
-    return yaml.load(text, Loader=_FrontmatterLoader)
+    return yaml.load(text, Loader=FrontmatterLoader)
 
 
 TRICKY_SCALARS = [

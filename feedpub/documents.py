@@ -1,0 +1,212 @@
+"""Reading a content file: bytes -> text -> frontmatter mapping and Markdown body.
+
+Files must be UTF-8 (a BOM and CRLF are fine); characters XML cannot carry are removed with a
+warning; YAML is parsed safely, through a fast path for the plain shapes frontmatter uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from feedpub import simpleyaml
+from feedpub.reporting import XML_FORBIDDEN, FieldReporter, describe, may_have_forbidden
+
+# An article this large would make its feeds too big for readers (they refuse feeds of a few MB).
+MAX_FILE_BYTES = 2_000_000
+TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", re.MULTILINE)
+
+
+class FrontmatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml's C loader (7x faster), keeping timestamps as text so dates are parsed in one place."""
+
+
+FrontmatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),
+)
+
+
+class _Handler(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        """Safe YAML load, fast for the plain shapes frontmatter uses, PyYAML's meaning always.
+
+        feedpub.simpleyaml reads the common subset line by line (tested against PyYAML); then
+        PyYAML's C parser with a direct constructor for mappings, lists and scalars; anything
+        else (merge keys, sets, binary, deep or recursive aliases) gets PyYAML's own constructor.
+        """
+        simple = simpleyaml.load(fm)
+        if simple is not None:
+            return simple
+        loader = FrontmatterLoader(fm)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            try:
+                return _construct(loader, node, 0)
+            except _Unusual:
+                return loader.construct_document(node)
+        finally:
+            loader.dispose()
+
+
+class _Unusual(Exception):
+    """A YAML shape the fast constructor leaves to PyYAML."""
+
+
+_TAG = "tag:yaml.org,2002:"
+_SCALARS: dict[str, Callable[[Any, Any], object]] = {
+    f"{_TAG}str": lambda loader, node: node.value,
+    f"{_TAG}timestamp": lambda loader, node: node.value,
+    f"{_TAG}null": lambda loader, node: None,
+    f"{_TAG}bool": lambda loader, node: loader.construct_yaml_bool(node),
+    f"{_TAG}int": lambda loader, node: loader.construct_yaml_int(node),
+    f"{_TAG}float": lambda loader, node: loader.construct_yaml_float(node),
+}
+
+
+def _construct(loader: Any, node: Any, depth: int) -> object:
+    if depth > 64:
+        raise _Unusual
+    if isinstance(node, yaml.ScalarNode):
+        scalar = _SCALARS.get(node.tag)
+        if scalar is None:
+            raise _Unusual
+        return scalar(loader, node)
+    if isinstance(node, yaml.SequenceNode) and node.tag == f"{_TAG}seq":
+        return [_construct(loader, item, depth + 1) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and node.tag == f"{_TAG}map":
+        mapping: dict[object, object] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == f"{_TAG}merge":
+                raise _Unusual
+            key = _construct(loader, key_node, depth + 1)
+            if not isinstance(key, str | int | float | bool | None):
+                raise _Unusual  # let PyYAML report an unhashable key its own way
+            mapping[key] = _construct(loader, value_node, depth + 1)
+        return mapping
+    raise _Unusual
+
+
+HANDLER = _Handler()
+
+
+@dataclass(slots=True)
+class Document:
+    """A content file split into its frontmatter mapping and body, with where each key sits."""
+
+    path: Path
+    meta: dict[str, object]
+    body: str
+    key_lines: dict[str, int]
+
+
+def read_text(path: Path, reporter: FieldReporter) -> str | None:
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reporter.error(None, f"cannot read file ({exc.strerror})")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        size = path.stat().st_size / 1e6
+        message = f"file is {size:.1f} MB (expected at most {MAX_FILE_BYTES // 1_000_000} MB: feeds must stay small)"
+        reporter.error(None, message)
+        return None
+    reporter.sha256 = hashlib.sha256(raw).hexdigest()
+    return decode(raw, reporter)
+
+
+def decode(raw: bytes, reporter: FieldReporter) -> str | None:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        reporter.error(None, "file is UTF-16 (expected UTF-8 text)")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        reporter.error(None, f"not valid UTF-8 at byte {exc.start} (expected UTF-8 text)", line=line)
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x85" in text:  # NEL is a line break to YAML (and to Unicode): keep it one, as a plain newline
+        text = text.replace("\x85", "\n")
+    if may_have_forbidden(raw) and XML_FORBIDDEN.search(text):
+        first = XML_FORBIDDEN.search(text)
+        assert first is not None
+        line = text.count("\n", 0, first.start()) + 1
+        reporter.warn(
+            None,
+            f"removed {len(XML_FORBIDDEN.findall(text))} character(s) that XML 1.0 forbids or discourages "
+            f"(first: U+{ord(first.group()):04X})",
+            line=line,
+        )
+        text = XML_FORBIDDEN.sub("", text)
+    return text
+
+
+def split_frontmatter(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
+    """The opening and closing '---' lines of the frontmatter, or None."""
+    opening = HANDLER.FM_BOUNDARY.match(text)
+    closing = HANDLER.FM_BOUNDARY.search(text, opening.end()) if opening else None
+    return (opening, closing) if opening and closing else None
+
+
+def body_after(text: str, closing: re.Match[str]) -> str:
+    return text[closing.end() :].lstrip("\n")
+
+
+def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
+    text = read_text(path, reporter)
+    if text is None:
+        return None
+    if not text.strip():
+        reporter.error(None, "file is empty (expected '---', YAML frontmatter, '---', then the text)", line=1)
+        return None
+    split = split_frontmatter(text)
+    if split is None:
+        message = "no frontmatter (expected the file to start with a '---' line)"
+        if HANDLER.FM_BOUNDARY.match(text):
+            message = "frontmatter is not closed (expected a second '---' line after the YAML)"
+        reporter.error(None, message, line=1)
+        return None
+    opening, closing = split
+    fm_text = text[opening.end() : closing.start()]
+    first_line = text.count("\n", 0, opening.end()) + 1
+    try:
+        meta = HANDLER.load(fm_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        reporter.error(
+            None, f"malformed YAML frontmatter: {exc.problem or exc.context} (expected valid YAML)", line=line
+        )
+        return None
+    except yaml.YAMLError as exc:
+        reporter.error(None, f"malformed YAML frontmatter: {exc} (expected valid YAML)", line=first_line)
+        return None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        reporter.error(
+            None, f"frontmatter is {describe(meta)} (expected a mapping of field: value lines)", line=first_line + 1
+        )
+        return None
+    key_lines: dict[str, int] = {}
+    for match in TOP_LEVEL_KEY.finditer(fm_text):
+        key = match.group(1).strip()
+        line = first_line + fm_text.count("\n", 0, match.start())
+        if key in key_lines:
+            reporter.error(key, f"given twice, also on line {key_lines[key]} (expected each field once)", line=line)
+        else:
+            key_lines[key] = line
+    reporter.key_lines = key_lines
+    return Document(path, {str(k): v for k, v in meta.items()}, body_after(text, closing), key_lines)
