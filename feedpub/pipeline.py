@@ -117,18 +117,34 @@ def build_site(
     listing = list_tree(content_dir)
     settings_fingerprint = fingerprint(__version__, *(_read_or_missing(p) for p in listing.index_files))
     inputs = fingerprint(settings_fingerprint, [(s.path, s.identity) for s in listing.sources], listing.problems)
-    cache = BuildCache.open(cache_dir, settings_fingerprint) if cache_dir is not None else None
+    cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
     workers = _Workers(jobs)
     try:
         if cache is not None:
             reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
             if reused is not None:
                 return reused
-        return _build(listing, settings_fingerprint, inputs, cache, workers, out_dir, now, write)
+        result = _build(listing, settings_fingerprint, inputs, cache, workers, out_dir, now, write)
+        return dataclasses.replace(result, warnings=cache_problems + result.warnings)
     finally:
         workers.close()
         if cache is not None:
             cache.close()
+
+
+def _open_cache(cache_dir: Path | None, settings_fingerprint: str) -> tuple[BuildCache | None, tuple[Problem, ...]]:
+    """The cache only ever saves work: when it cannot be opened, build without it and say so."""
+    if cache_dir is None:
+        return None, ()
+    import sqlite3
+
+    try:
+        return BuildCache.open(cache_dir, settings_fingerprint), ()
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, (
+            Problem(cache_dir, None, None, f"build cache not used ({reason}); building without it", Level.WARNING),
+        )
 
 
 def _read_or_missing(path: Path) -> bytes:

@@ -169,3 +169,12 @@ def test_parallel_build_matches_serial(site: Path, tmp_path: Path, write: Writer
     build(site, serial, None, jobs=1)
     build(site, parallel, tmp_path / "cache", jobs=2)
     assert feeds_of(parallel) == feeds_of(serial)
+
+
+def test_unusable_cache_folder_builds_without_it(site: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    out = tmp_path / "out"
+    result = build(site, out, blocker / "cache")
+    assert [w.message for w in result.warnings] == ["build cache not used (Not a directory); building without it"]
+    assert_same_as_uncached(site, out, tmp_path)
