@@ -99,24 +99,6 @@ def _section_plan(site: Site, section: Section, published: list[Article]) -> Fee
     )
 
 
-def build_feeds(content: Content, now: datetime) -> tuple[FeedDocument, ...]:
-    """Every feed of the site, sorted by path. Each article is rendered once, however many feeds show it."""
-    rendered: dict[str, RenderedArticle] = {}
-
-    def render_once(article: Article, iframe_hosts: tuple[str, ...]) -> RenderedArticle:
-        if article.id not in rendered:
-            rendered[article.id] = render_article(article, iframe_hosts)
-        return rendered[article.id]
-
-    section_titles = {section.name: section.title for section in content.sections}
-    documents = [
-        document
-        for plan in plan_feeds(content, now)
-        for document in build_plan(content.site, plan, section_titles, render=render_once)
-    ]
-    return tuple(sorted(documents, key=lambda d: d.relpath))
-
-
 def build_plan(
     site: Site,
     plan: FeedPlan,
