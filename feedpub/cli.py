@@ -226,8 +226,8 @@ def validate(paths: Sequence[Path], output_format: str, strict: bool) -> None:
 
     findings: list[Finding] = []
     files = 0
-    unreadable = False
-    for target in _expand(paths):
+    targets, unreadable = _expand(paths)
+    for target in targets:
         try:
             if str(target) == "-":
                 data = read_limited(sys.stdin.buffer)
@@ -257,10 +257,12 @@ def _exit_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _expand(paths: Sequence[Path]) -> list[Path]:
+def _expand(paths: Sequence[Path]) -> tuple[list[Path], bool]:
+    """The files to check, and whether a folder held none (a CI job pointed at the wrong place)."""
     from feedpub.validating import feed_files
 
     expanded: list[Path] = []
+    empty_folder = False
     for path in paths:
         if str(path) == "-":
             expanded.append(path)
@@ -268,10 +270,11 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
             found = list(feed_files([path]))
             if not found:
                 click.echo(f"{path}: no *.xml, *.rss or *.atom files in this folder", err=True)
+                empty_folder = True
             expanded.extend(found)
         else:
             expanded.append(path)
-    return expanded
+    return expanded, empty_folder
 
 
 def _report_problems(problems: Sequence[Problem], *, writing: bool = True) -> None:

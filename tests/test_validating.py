@@ -331,3 +331,10 @@ def test_validate_unreadable_path_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "missing.xml")])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_validate_folder_without_feeds_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("no feeds here", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path}: no *.xml, *.rss or *.atom files in this folder" in result.output
