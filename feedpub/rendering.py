@@ -32,6 +32,10 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 }
 IFRAME_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "iframe": {"src", "width", "height", "title", "allowfullscreen"}}
 _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HAS_SRC = re.compile(r"\ssrc\s*=", re.IGNORECASE)
+_LAZY_SOURCE = re.compile(r"""\sdata-(?:src|original|lazy-src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_LAZY_SRCSET = re.compile(r"""\sdata-srcset\s*=\s*(["'])\s*([^\s"',]+)""", re.IGNORECASE)
 _IFRAME_WITHOUT_SRC = re.compile(r'<iframe(?![^>]*\ssrc=")[^>]*>.*?</iframe>', re.DOTALL)
 
 # Raw HTML is passed through by cmark and cleaned by nh3 afterwards, so no markup escapes the sanitiser.
@@ -61,7 +65,13 @@ def render_markdown(markdown: str) -> str:
 
 
 def sanitise(html: str, base_url: str, iframe_hosts: tuple[str, ...] = ()) -> str:
-    """Clean untrusted HTML and resolve every relative URL against base_url in the same pass."""
+    """Clean untrusted HTML and resolve every relative URL against base_url in the same pass.
+
+    Lazy-loading images (no src, only data-src) get their real address as src first: feed
+    readers run no scripts, so such an image would otherwise never show.
+    """
+    if "data-" in html:
+        html = _IMG_TAG.sub(_promote_lazy_source, html)
     tags = set(ALLOWED_TAGS)
     content_tags = {"script", "style", "iframe", "noscript", "template"}
     if iframe_hosts:
@@ -83,6 +93,17 @@ def sanitise(html: str, base_url: str, iframe_hosts: tuple[str, ...] = ()) -> st
     if iframe_hosts:
         cleaned = _IFRAME_WITHOUT_SRC.sub("", cleaned)
     return cleaned.strip()
+
+
+def _promote_lazy_source(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    if _HAS_SRC.search(tag):
+        return tag
+    lazy = _LAZY_SOURCE.search(tag) or _LAZY_SRCSET.search(tag)
+    if lazy is None:
+        return tag
+    source = lazy.group(2).replace('"', "&quot;")
+    return f'<img src="{source}"{tag[4:]}'
 
 
 @lru_cache(maxsize=8)

@@ -57,7 +57,14 @@ def test_commonmark_rendering() -> None:
         ('<iframe src="https://video.example/embed"></iframe>ok', "ok"),
         ('<base href="https://evil.example/">ok', "ok"),
         ("<svg><script>alert(1)</script><circle/></svg>ok", "ok"),
-        ('<img data-src="lazy.jpg" alt="lazy">', ""),
+        (
+            '<img data-src="lazy.jpg" alt="lazy">',
+            '<img src="https://gazette.example.org/science/tides/lazy.jpg" alt="lazy">',
+        ),
+        ("<img data-srcset='/a.jpg 1x, /b.jpg 2x' alt=s>", '<img src="https://gazette.example.org/a.jpg" alt="s">'),
+        ('<img src="real.jpg" data-src="other.jpg">', '<img src="https://gazette.example.org/science/tides/real.jpg">'),
+        ('<img data-src="javascript:alert(1)" alt="x">', ""),
+        ('<img loading="lazy" alt="no source at all">', ""),
         ("<!-- editor note -->ok", "ok"),
     ],
 )
