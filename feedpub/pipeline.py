@@ -220,7 +220,8 @@ def _build(
     documents.append(index_page(settings.site, plans))
     documents.sort(key=lambda d: d.relpath)
     changed = write_documents(out_dir, documents).written if write else changed_paths(out_dir, documents)
-    warnings = tuple(p for p in problems if p.level is Level.WARNING) + tuple(_oversized(out_dir, documents))
+    sizes = {relpath: previous[relpath][0] for relpath in untouched} | {d.relpath: len(d.data) for d in documents}
+    warnings = tuple(p for p in problems if p.level is Level.WARNING) + tuple(_oversized(out_dir, sizes))
     feed_count = len(documents) + len(untouched) - 1  # the index page is not a feed
     links = snippet(settings.site, plans)
     if cache is not None and write:
@@ -233,14 +234,14 @@ def _build(
     return BuildResult(feed_count, changed, warnings, published, links)
 
 
-def _oversized(out_dir: Path, documents: Iterable[FeedDocument]) -> Iterator[Problem]:
-    for document in documents:
-        if len(document.data) > FEED_SIZE_WARNING:
+def _oversized(out_dir: Path, sizes: dict[str, int]) -> Iterator[Problem]:
+    for relpath, size in sorted(sizes.items()):
+        if size > FEED_SIZE_WARNING:
             message = (
-                f"feed is {len(document.data) / 1e6:.1f} MB; readers and aggregators refuse feeds of a few MB "
+                f"feed is {size / 1e6:.1f} MB; readers and aggregators refuse feeds of a few MB "
                 "(lower feed_items, or shorten the longest articles)"
             )
-            yield Problem(out_dir / document.relpath, None, None, message, Level.WARNING)
+            yield Problem(out_dir / relpath, None, None, message, Level.WARNING)
 
 
 def _stat_matches(path: Path, recorded: list[int] | None) -> bool:

@@ -178,3 +178,19 @@ def test_unusable_cache_folder_builds_without_it(site: Path, tmp_path: Path) -> 
     result = build(site, out, blocker / "cache")
     assert [w.message for w in result.warnings] == ["build cache not used (Not a directory); building without it"]
     assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_oversized_feed_warning_survives_partial_rebuilds(content: Path, write: Writer, tmp_path: Path) -> None:
+    body = "A long paragraph of reporting that goes on. " * 20000  # ~900 kB per article; 3 per feed
+    for number in range(6):
+        write(f"science/long-{number}.md", article(f"Long {number}", f"2026-03-0{number + 1}", body=body))
+    write("technology/short.md", article("Short", "2026-03-01"))
+    age(content)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = build(content, out, cache)
+    oversized = sorted(str(w.path.relative_to(out)) for w in first.warnings if "MB" in w.message)
+    assert oversized == ["science/atom.xml", "science/rss.xml"]
+    (content / "technology" / "short.md").write_text(article("Short, edited", "2026-03-01"), encoding="utf-8")
+    second = build(content, out, cache)
+    assert "technology/atom.xml" in second.changed
+    assert sorted(str(w.path.relative_to(out)) for w in second.warnings if "MB" in w.message) == oversized
