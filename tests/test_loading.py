@@ -118,6 +118,13 @@ BAD_CASES = [
         4,
         "email",
     ),
+    # Looks like an address to a loose pattern; RFC 5322 (and the feed validator) say no.
+    (
+        "---\ntitle: T\ndate: 2026-01-01\nauthors: [{name: A, email: a..b@example.com}]\n---\n",
+        "authors[0].email",
+        4,
+        "email",
+    ),
     ("---\ntitle: T\ndate: 2026-01-01\nslug: a/b\n---\n", "slug", 4, "URL segment"),
     ("---\ntitle: T\ndate: 2026-01-01\nslug: ..\n---\n", "slug", 4, "URL segment"),
     ("---\ntitle: T\ndate: 2026-01-01\nid: not a uri\n---\n", "id", 4, "absolute URI"),
