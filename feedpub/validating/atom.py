@@ -17,7 +17,6 @@ from feedpub.validating.common import (
     check_children,
     check_unexpected_children,
     has_relative_links,
-    looks_like_markup,
     rfc3339_date,
     text_of,
     uri_value,
@@ -101,7 +100,7 @@ def _inline_content(checker: Checker, element: etree._Element, kind: str) -> Non
             )
         return
     text = element.text or ""
-    if kind == "text" and looks_like_markup(text):
+    if kind == "text" and values.looks_like_markup(text):
         checker.warn(
             "ContainsUndeclaredHTML",
             element,

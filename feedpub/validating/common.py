@@ -111,7 +111,6 @@ def check_unexpected_children(checker: Checker, element: etree._Element) -> None
 
 _URL_VALUE = re.compile(r"""\s*=\s*["']?([^"'\s>]*)""")
 _ABSOLUTE_OR_FRAGMENT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:|#")
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>")
 
 
 def has_relative_links(html: str) -> bool:
@@ -131,10 +130,6 @@ def has_relative_links(html: str) -> bool:
                     return True
             start = lowered.find(attribute, start + 1)
     return False
-
-
-def looks_like_markup(text: str) -> bool:
-    return bool(_MARKUP.search(text))
 
 
 # --- values --------------------------------------------------------------------------------

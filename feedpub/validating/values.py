@@ -103,6 +103,15 @@ def is_integer(text: str, *, minimum: int = 0) -> bool:
     return bool(re.fullmatch(r"\s*\+?\d+\s*", text)) and int(text) >= minimum
 
 
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+
+
+def looks_like_markup(text: str) -> bool:
+    """An HTML tag, opening or closing."""
+    return bool(_MARKUP.search(text))
+
+
 def looks_like_html(text: str) -> bool:
     """Markup a reader would render if it treated this as HTML (tags or entity references)."""
-    return bool(re.search(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);", text))
+    return looks_like_markup(text) or bool(_ENTITY.search(text))
