@@ -22,7 +22,7 @@ from lxml import etree
 
 from feedpub import __version__
 from feedpub.dates import rfc822, rfc3339
-from feedpub.model import Article, Author, Content, Image, Section, Site
+from feedpub.model import Article, Author, Content, Image, Section, Site, feed_order
 from feedpub.rendering import RenderedArticle, render_article
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -61,7 +61,7 @@ class FeedPlan:
 
 def newest_first(articles: Iterable[Article]) -> list[Article]:
     """Newest publication first; ties broken by update time, then id, so the order never wobbles."""
-    return sorted(articles, key=lambda a: (-a.date.timestamp(), -a.updated.timestamp(), a.id))
+    return sorted(articles, key=lambda a: feed_order(a.date.timestamp(), a.updated.timestamp(), a.id))
 
 
 def plan_feeds(content: Content, now: datetime) -> tuple[FeedPlan, ...]:

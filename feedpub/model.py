@@ -79,6 +79,12 @@ class Article:
         return not self.draft and self.date <= now
 
 
+def feed_order(date: float, updated: float, article_id: str) -> tuple[float, float, str]:
+    """Sort key for feeds: newest publication first, then newest update, then id, so the order
+    never wobbles. Takes timestamps, so slim cached keys and full records sort alike."""
+    return (-date, -updated, article_id)
+
+
 def article_to_json(article: Article) -> str:
     """The record without its body, as JSON: for the cache and for passing between processes.
 

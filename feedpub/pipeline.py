@@ -336,7 +336,9 @@ def _select(
             valid_from = max(valid_from, article.key[3])
         else:
             valid_until = min(valid_until, article.key[3])
-    published.sort(key=lambda a: (-a.key[3], -a.key[4], a.key[2]))  # type: ignore[index]
+    from feedpub.model import feed_order
+
+    published.sort(key=lambda a: feed_order(a.key[3], a.key[4], a.key[2]))  # type: ignore[index]
     chosen = {a.path for a in published[: settings.site.feed_items]}
     per_section: dict[str, int] = {}
     limits = {s.name: s.feed_items for s in settings.sections}
