@@ -115,6 +115,10 @@ def build_plan(
     )
 
 
+def feed_media_type(relpath: str) -> str:
+    return RSS_TYPE if relpath.endswith("rss.xml") else ATOM_TYPE
+
+
 def feed_url(site: Site, relpath: str) -> str:
     return f"{site.feeds_url}/{relpath}"
 

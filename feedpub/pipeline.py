@@ -206,7 +206,7 @@ def _build(
         settings, settings_fingerprint, [records[a.path] for a in selected], now, cache, workers
     )
 
-    from feedpub.building import FeedDocument
+    from feedpub.building import FeedDocument, feed_media_type
     from feedpub.discovery import index_page, snippet
     from feedpub.writing import changed_paths, write_documents
 
@@ -216,7 +216,7 @@ def _build(
     untouched = {relpath for relpath in reused if _stat_matches(out_dir / relpath, previous.get(relpath))}
     assert cache is not None or not reused
     fetched = cache.feed_data(sorted(set(reused) - untouched)) if cache is not None else {}
-    documents = [d for d, _ in built] + [FeedDocument(p, data, _media_type(p)) for p, data in fetched.items()]
+    documents = [d for d, _ in built] + [FeedDocument(p, data, feed_media_type(p)) for p, data in fetched.items()]
     documents.append(index_page(settings.site, plans))
     documents.sort(key=lambda d: d.relpath)
     changed = write_documents(out_dir, documents).written if write else changed_paths(out_dir, documents)
@@ -252,10 +252,6 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
     except OSError:
         return False
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino] == recorded
-
-
-def _media_type(relpath: str) -> str:
-    return "application/rss+xml" if relpath.endswith("rss.xml") else "application/atom+xml"
 
 
 # --- loading articles ----------------------------------------------------------------------------
