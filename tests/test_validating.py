@@ -338,3 +338,9 @@ def test_validate_folder_without_feeds_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 2
     assert f"{tmp_path}: no *.xml, *.rss or *.atom files in this folder" in result.output
+
+
+def test_a_child_named_like_the_root_does_not_cut_the_checks_short() -> None:
+    entity_feed = rss("<rss/>").replace(b'<?xml version="1.0" encoding="utf-8"?>\n', b"")
+    document = b'<!DOCTYPE rss [<!ENTITY e "x">]>' + entity_feed.replace(b"<title>T</title>", b"<title>&e;</title>")
+    assert codes(document) == ["UndefinedElement", "EntityReference"]

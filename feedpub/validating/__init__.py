@@ -62,12 +62,7 @@ def validate_bytes(data: bytes, name: str = "<stdin>") -> tuple[Finding, ...]:
         )
         return tuple(checker.findings)
     checker.prefixes = {**KNOWN_PREFIXES, **EXTENSION_PREFIXES, **{ns: p for p, ns in (root.nsmap or {}).items() if p}}
-    _check_document(checker, root)
-    if (
-        checker.findings
-        and checker.findings[-1].code in ("UndefinedElement", "ObsoleteNamespace")
-        and checker.findings[-1].element == root.tag
-    ):
+    if not _check_document(checker, root):
         return tuple(_with_columns(checker.findings, data))
     check_xml_attributes(checker, root)
     check_extensions(checker, root)
@@ -75,7 +70,10 @@ def validate_bytes(data: bytes, name: str = "<stdin>") -> tuple[Finding, ...]:
     return tuple(_with_columns(checker.findings, data))
 
 
-def _check_document(checker: Checker, root: etree._Element) -> None:
+def _check_document(checker: Checker, root: etree._Element) -> bool:
+    """Check the document as the format its root names; False when the root is plainly not a
+    feed (an un-namespaced root other than rss or feed, such as an HTML page), so nothing more
+    is worth checking."""
     qname = etree.QName(root)
     if qname.localname == "rss" and qname.namespace is None:
         validate_rss(checker, root)
@@ -91,6 +89,8 @@ def _check_document(checker: Checker, root: etree._Element) -> None:
         checker.error("UnsupportedFormat", root, "this is RSS 1.0 (RDF); feedpub validates RSS 2.0 and Atom 1.0")
     else:
         checker.error("UndefinedElement", root, f"<{qname.localname}> is not a feed (expected <rss> or an Atom <feed>)")
+        return qname.namespace is not None
+    return True
 
 
 def _check_entities(checker: Checker, root: etree._Element) -> None:
