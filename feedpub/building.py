@@ -11,9 +11,10 @@ authors without email from RSS). Nothing here reads a clock or the disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -31,6 +32,7 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 GENERATOR_URI = "https://github.com/feedpub/feedpub"
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
+Item = TypeVar("Item")
 # A feed with no published entry still needs a truthful, stable updated date: the epoch says "never".
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,8 +47,12 @@ class FeedDocument:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedPlan:
-    """What one feed (in both formats) shows: used by the builder and by autodiscovery."""
+class FeedPlan(Generic[Item]):
+    """What one feed (in both formats) shows: used by the builder and by autodiscovery.
+
+    Items are Articles when built; the pipeline plans with slim cached keys first, so it can
+    tell which feeds changed before reading any article again.
+    """
 
     key: str
     title: str
@@ -54,7 +60,7 @@ class FeedPlan:
     page_url: str
     feed_id: str
     author: Author
-    items: tuple[Article, ...]
+    items: tuple[Item, ...]
     rss_path: str
     atom_path: str
 
@@ -64,9 +70,15 @@ def newest_first(articles: Iterable[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: feed_order(a.date.timestamp(), a.updated.timestamp(), a.id))
 
 
-def plan_feeds(content: Content, now: datetime) -> tuple[FeedPlan, ...]:
-    site = content.site
+def plan_feeds(content: Content, now: datetime) -> tuple[FeedPlan[Article], ...]:
     published = newest_first(a for a in content.articles if a.is_published(now))
+    return plan_selection(content.site, content.sections, published, lambda article: article.section)
+
+
+def plan_selection(
+    site: Site, sections: Sequence[Section], published: Sequence[Item], section_of: Callable[[Item], str]
+) -> tuple[FeedPlan[Item], ...]:
+    """The site feed and one feed per section, from the published items, newest first."""
     plans = [
         FeedPlan(
             key="",
@@ -80,12 +92,13 @@ def plan_feeds(content: Content, now: datetime) -> tuple[FeedPlan, ...]:
             atom_path="atom.xml",
         )
     ]
-    for section in content.sections:
-        plans.append(_section_plan(site, section, [a for a in published if a.section == section.name]))
+    for section in sections:
+        in_section = [item for item in published if section_of(item) == section.name]
+        plans.append(_section_plan(site, section, in_section))
     return tuple(plans)
 
 
-def _section_plan(site: Site, section: Section, published: list[Article]) -> FeedPlan:
+def _section_plan(site: Site, section: Section, published: list[Item]) -> FeedPlan[Item]:
     return FeedPlan(
         key=section.name,
         title=f"{section.title} | {site.title}",
@@ -99,20 +112,92 @@ def _section_plan(site: Site, section: Section, published: list[Article]) -> Fee
     )
 
 
-def build_plan(
+@dataclass(frozen=True, slots=True)
+class EntryXml:
+    """One article's entry exactly as every feed showing it carries it: the RSS <item> and the
+    Atom <entry>, cut from feedgen's output. An entry does not depend on the feed it is in, so
+    it is made (and validated) once and reused by the site feed and by later builds."""
+
+    rss: bytes
+    atom: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFrame:
+    """One feed in both formats without its entries: what comes before and after them."""
+
+    rss_path: str
+    atom_path: str
+    rss_head: bytes
+    rss_tail: bytes
+    atom_head: bytes
+    atom_tail: bytes
+
+    def assemble(self, entries: Sequence[EntryXml]) -> tuple[FeedDocument, FeedDocument]:
+        """The feed files, entries in the order given."""
+        rss = self.rss_head + b"".join(entry.rss for entry in entries) + self.rss_tail
+        atom = self.atom_head + b"".join(entry.atom for entry in entries) + self.atom_tail
+        return FeedDocument(self.rss_path, rss, RSS_TYPE), FeedDocument(self.atom_path, atom, ATOM_TYPE)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltFeed:
+    """One feed's frame and the entries made afresh for it, by item key; and feedgen's own
+    output (the head with only those new entries), which is what must be validated."""
+
+    frame: FeedFrame
+    entries: dict[str, EntryXml]
+    generated: tuple[FeedDocument, FeedDocument]
+
+
+# feedgen pretty-prints with two-space indents: items sit at depth 2 in RSS, entries at depth 1 in Atom.
+_RSS_ITEM = (b"    <item>", b"\n    </item>\n", b"  </channel>")
+_ATOM_ENTRY = (b"  <entry>", b"\n  </entry>\n", b"</feed>")
+
+
+def build_feed(
     site: Site,
-    plan: FeedPlan,
+    plan: FeedPlan[Any],
     section_titles: dict[str, str],
-    prepare: Callable[[Article], Article] = lambda article: article,
-    render: Callable[[Article, tuple[str, ...]], RenderedArticle] = render_article,
-) -> tuple[FeedDocument, FeedDocument]:
-    """One feed in both formats. `prepare` supplies what a record lacks (the body, for cached records)."""
-    entries = [render(prepare(article), site.iframe_hosts) for article in plan.items]
-    generator = _feed_generator(site, plan, entries, section_titles)
-    return (
+    updated: datetime,
+    new: dict[str, Article],
+) -> BuiltFeed:
+    """Make the entries of the `new` articles (in that order) and the frame of one feed whose
+    newest update is `updated`. frame.assemble() with every item's entry, in the plan's order,
+    gives byte for byte what feedgen writes for the whole feed (tested).
+    """
+    entries = [render_article(article, site.iframe_hosts) for article in new.values()]
+    generator = _feed_generator(site, plan, entries, section_titles, updated)
+    generated = (
         FeedDocument(plan.rss_path, generator.rss_str(pretty=True, encoding="UTF-8"), RSS_TYPE),
         FeedDocument(plan.atom_path, generator.atom_str(pretty=True, encoding="UTF-8"), ATOM_TYPE),
     )
+    rss_head, rss_parts, rss_tail = _cut(generated[0].data, _RSS_ITEM)
+    atom_head, atom_parts, atom_tail = _cut(generated[1].data, _ATOM_ENTRY)
+    made = {key: EntryXml(rss, atom) for key, rss, atom in zip(new, rss_parts, atom_parts, strict=True)}
+    frame = FeedFrame(plan.rss_path, plan.atom_path, rss_head, rss_tail, atom_head, atom_tail)
+    return BuiltFeed(frame, made, generated)
+
+
+def _cut(data: bytes, layout: tuple[bytes, bytes, bytes]) -> tuple[bytes, list[bytes], bytes]:
+    """Split feedgen's output into its head, its entries and its tail."""
+    opening, closing, tail = layout
+    parts = []
+    start = data.find(b"\n" + opening) + 1
+    if not start:
+        end = data.rindex(tail)
+        return data[:end], [], data[end:]
+    head = data[:start]
+    while data.startswith(opening, start):
+        end = data.index(closing, start) + len(closing)
+        parts.append(data[start:end])
+        start = end
+    return head, parts, data[start:]
+
+
+def feed_updated(articles: Iterable[Article]) -> datetime:
+    """The newest update among a feed's articles (the first of equals), or NEVER."""
+    return max((article.updated for article in articles), default=NEVER, key=lambda moment: moment.timestamp())
 
 
 def feed_media_type(relpath: str) -> str:
@@ -124,9 +209,12 @@ def feed_url(site: Site, relpath: str) -> str:
 
 
 def _feed_generator(
-    site: Site, plan: FeedPlan, entries: list[RenderedArticle], section_titles: dict[str, str]
+    site: Site,
+    plan: FeedPlan[Any],
+    entries: list[RenderedArticle],
+    section_titles: dict[str, str],
+    updated: datetime,
 ) -> FeedGenerator:
-    updated = max((e.article.updated for e in entries), default=NEVER)
     generator = FeedGenerator()
     generator.register_extension("feedpub", _FeedNamespaces, _EntryExtras)
     generator.id(plan.feed_id)

@@ -1,8 +1,10 @@
-"""A build cache in SQLite: parsed article records, built feeds, and the last build's inputs.
+"""A build cache in SQLite: what checking each article file found, each feed entry made, each
+feed's fingerprint, and the last build.
 
-It can make a build cheaper, never different. Every entry is keyed by what it was made from:
+It can make a build cheaper, never different. Every row is keyed by what it was made from:
 an article row by the file's identity (device, inode, size, mtime, ctime) and the SHA-256 of
-its bytes; a feed by a fingerprint of everything in it. The whole cache is dropped when the
+its bytes; an entry by the article's path and SHA-256; a feed by a fingerprint of everything
+in it (a feed is reused only while its file is as the last build left it). The whole cache is dropped when the
 program version, the settings files or the schema change, and when it cannot be read (a
 damaged file is deleted and rebuilt, never trusted). Payloads are JSON, never pickle, so a
 planted cache file cannot run code.
@@ -18,11 +20,12 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from feedpub import __version__
 from feedpub.errors import Level, Problem
 
-SCHEMA = 3
+SCHEMA = 6
 # A file modified this close to when its row was recorded may have changed again within the
 # same timestamp tick: such "racy" rows are confirmed by hashing the file (as git does).
 RACY_NS = 2_000_000_000
@@ -31,9 +34,11 @@ _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     path TEXT PRIMARY KEY, identity TEXT NOT NULL, sha256 TEXT NOT NULL, recorded_ns INTEGER NOT NULL,
-    section TEXT, slug TEXT, id TEXT, date REAL, updated REAL, draft INTEGER, record TEXT, problems TEXT NOT NULL
+    section TEXT, slug TEXT, id TEXT, date REAL, updated REAL, draft INTEGER, updated_text TEXT,
+    problems TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS feeds (relpath TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, rss BLOB NOT NULL, atom BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (relpath TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 """
 
 _ARTICLE_COLUMNS = [
@@ -47,20 +52,36 @@ _ARTICLE_COLUMNS = [
     "date",
     "updated",
     "draft",
-    "record",
+    "updated_text",
     "problems",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class CachedArticle:
-    """What parsing one article file produced, as stored: enough to select without decoding."""
+class ArticleKey(NamedTuple):
+    """What choosing and ordering feed items needs from an article, and what must be unique."""
+
+    section: str
+    slug: str
+    id: str
+    date: float  # timestamps, for ordering
+    updated: float
+    draft: bool
+    updated_text: str  # ISO 8601 with the article's own offset, as feeds show it
+
+
+class CachedArticle(NamedTuple):
+    """What parsing one article file produced, as stored: enough to check it and to choose the
+    feeds' items. The record itself is not kept: the few articles a changed feed shows are
+    parsed again from their files (whose hash must still match) when that feed is built.
+
+    A named tuple rather than a dataclass: ten thousand of them cross from the workers per
+    cold build, and tuples are several times cheaper to pickle and unpickle.
+    """
 
     path: str
     identity: str  # feedpub.loading.SourceFile.identity_text
     sha256: str
-    key: tuple[str, str, str, float, float, bool] | None  # section, slug, id, date, updated, draft
-    record: str | None  # feedpub.model.article_to_json
+    key: ArticleKey | None  # None when the file has errors
     problems: tuple[Problem, ...]
     recorded_ns: int = 0
 
@@ -128,7 +149,7 @@ class BuildCache:
         if stored != expected or columns != _ARTICLE_COLUMNS:
             # Another version, other settings or another schema: start from empty tables.
             with self._transaction():
-                for table in ("articles", "feeds", "meta"):
+                for table in ("articles", "entries", "feeds", "meta"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in filter(str.strip, _TABLES.split(";")):
                     db.execute(statement)
@@ -151,27 +172,17 @@ class BuildCache:
     # --- articles ---------------------------------------------------------------------------
 
     def articles(self) -> dict[str, CachedArticle]:
-        """Every stored article row without its record (records are fetched only for feed items)."""
+        """Every stored article row."""
         rows = self._db.execute(
-            "SELECT path, identity, sha256, recorded_ns, section, slug, id, date, updated, draft, problems"
-            " FROM articles"
+            "SELECT path, identity, sha256, recorded_ns, section, slug, id, date, updated, draft, updated_text,"
+            " problems FROM articles"
         )
         result = {}
-        for path, identity, sha256, recorded_ns, section, slug, id_, date, updated, draft, problems in rows:
-            key = (section, slug, id_, date, updated, bool(draft)) if section is not None else None
+        for path, identity, sha256, recorded_ns, section, slug, id_, date, updated, draft, text, problems in rows:
+            key = ArticleKey(section, slug, id_, date, updated, bool(draft), text) if section is not None else None
             decoded = problems_from_json(problems) if problems != "[]" else ()
-            result[path] = CachedArticle(path, identity, sha256, key, None, decoded, recorded_ns)
+            result[path] = CachedArticle(path, identity, sha256, key, decoded, recorded_ns)
         return result
-
-    def records(self, paths: Iterable[str]) -> dict[str, str]:
-        wanted = list(paths)
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT path, record FROM articles WHERE path IN ({marks}) AND record IS NOT NULL"  # noqa: S608
-            found.update(self._db.execute(query, chunk))
-        return found
 
     def store_articles(self, parsed: Iterable[CachedArticle]) -> None:
         now = time.time_ns()
@@ -181,8 +192,7 @@ class BuildCache:
                 a.identity,
                 a.sha256,
                 now,
-                *(a.key or (None,) * 6),
-                a.record,
+                *(a.key or (None,) * 7),
                 problems_to_json(a.problems) if a.problems else "[]",
             )
             for a in parsed
@@ -201,15 +211,30 @@ class BuildCache:
     def feed_fingerprints(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT relpath, fingerprint FROM feeds"))
 
-    def feed_data(self, relpaths: Iterable[str]) -> dict[str, bytes]:
-        return {
-            relpath: row[0]
-            for relpath in relpaths
-            if (row := self._db.execute("SELECT data FROM feeds WHERE relpath = ?", (relpath,)).fetchone())
-        }
+    def entries(self, items: Iterable[tuple[str, str]]) -> dict[str, tuple[bytes, bytes]]:
+        """The stored (RSS, Atom) entries of these (path, sha256) items, where the hash still matches."""
+        wanted = dict(items)
+        found: dict[str, tuple[bytes, bytes]] = {}
+        paths = list(wanted)
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT path, sha256, rss, atom FROM entries WHERE path IN ({marks})"  # noqa: S608
+            for path, sha256, rss, atom in self._db.execute(query, chunk):
+                if wanted[path] == sha256:
+                    found[path] = (rss, atom)
+        return found
 
-    def store_build(self, built: dict[str, tuple[str, bytes]], present: set[str], last: LastBuild) -> None:
-        """Record the feeds built afresh (the rest are already stored) and the build itself."""
+    def store_build(
+        self,
+        built: dict[str, str],
+        present: set[str],
+        entries: dict[str, tuple[str, bytes, bytes]],
+        shown: set[str],
+        last: LastBuild,
+    ) -> None:
+        """Record the fingerprints of the feeds and the entries made afresh (the rest are already stored), forget those
+        no longer present or shown, and record the build itself."""
         record = json.dumps(
             {
                 "inputs": last.inputs,
@@ -224,11 +249,15 @@ class BuildCache:
             }
         )
         with self._transaction():
-            self._db.executemany(
-                "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)", [(k, f, d) for k, (f, d) in built.items()]
-            )
+            self._db.executemany("INSERT OR REPLACE INTO feeds VALUES (?, ?)", list(built.items()))
             stale = {relpath for (relpath,) in self._db.execute("SELECT relpath FROM feeds")} - present
             self._db.executemany("DELETE FROM feeds WHERE relpath = ?", [(relpath,) for relpath in stale])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+                [(path, sha256, rss, atom) for path, (sha256, rss, atom) in entries.items()],
+            )
+            gone = {path for (path,) in self._db.execute("SELECT path FROM entries")} - shown
+            self._db.executemany("DELETE FROM entries WHERE path = ?", [(path,) for path in gone])
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (record,))
 
     def last_build(self) -> LastBuild | None:

@@ -53,8 +53,11 @@ def parse_content_date(value: object, zone: tzinfo | None) -> datetime:
     return parsed.replace(microsecond=0)
 
 
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.,]+(Z|[+-]\d{2}:?\d{2})?)?", re.IGNORECASE)
+
+
 def _parse_iso(text: str) -> datetime:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][0-9:.,]+(Z|[+-]\d{2}:?\d{2})?)?", text, re.IGNORECASE):
+    if not _ISO_SHAPE.fullmatch(text):
         raise ValueError(f"expected {EXPECTED_DATE}, got {text!r}")
     try:
         return datetime.fromisoformat(text.replace("z", "Z"))

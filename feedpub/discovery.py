@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 from feedpub.building import ATOM_TYPE, RSS_TYPE, FeedDocument, FeedPlan, feed_url
 from feedpub.model import Site
@@ -16,7 +17,7 @@ from feedpub.model import Site
 INDEX_PATH = "index.html"
 
 
-def link_tags(site: Site, plan: FeedPlan) -> list[str]:
+def link_tags(site: Site, plan: FeedPlan[Any]) -> list[str]:
     """The two autodiscovery tags for one feed (RSS first: the most widely read)."""
     tags = []
     for kind, label, path in ((RSS_TYPE, "RSS", plan.rss_path), (ATOM_TYPE, "Atom", plan.atom_path)):
@@ -25,7 +26,7 @@ def link_tags(site: Site, plan: FeedPlan) -> list[str]:
     return tags
 
 
-def snippet(site: Site, plans: Sequence[FeedPlan]) -> str:
+def snippet(site: Site, plans: Sequence[FeedPlan[Any]]) -> str:
     """What to paste into the <head> of the site's pages: the site feeds on every page, and each
     section's feeds on that section's pages."""
     lines = ["<!-- every page -->", *link_tags(site, plans[0])]
@@ -34,7 +35,7 @@ def snippet(site: Site, plans: Sequence[FeedPlan]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def index_page(site: Site, plans: Sequence[FeedPlan]) -> FeedDocument:
+def index_page(site: Site, plans: Sequence[FeedPlan[Any]]) -> FeedDocument:
     head = "\n".join(f"    {tag}" for plan in plans for tag in link_tags(site, plan))
     rows = "\n".join(
         f'      <li><a href="{escape(plan.page_url)}">{escape(plan.title)}</a>: '

@@ -7,6 +7,7 @@ warning; YAML is parsed safely, through a fast path for the plain shapes frontma
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,17 +110,21 @@ class Document:
     key_lines: dict[str, int]
 
 
-def read_text(path: Path, reporter: FieldReporter) -> str | None:
+def read_text(path: Path | str, reporter: FieldReporter) -> str | None:
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        # Unbuffered, sized by fstat: a third of the cost of a buffered read of a small file.
+        with open(path, "rb", buffering=0) as stream:
+            size = os.fstat(stream.fileno()).st_size
+            raw = stream.read(min(size, MAX_FILE_BYTES) + 1) or b""
+            if len(raw) > size:  # grew since fstat (or not a regular file): read on to the limit
+                raw += stream.read(MAX_FILE_BYTES + 1 - len(raw)) or b""
     except OSError as exc:
         reporter.error(None, f"cannot read file ({exc.strerror})")
         return None
     if len(raw) > MAX_FILE_BYTES:
-        size = path.stat().st_size / 1e6
-        message = f"file is {size:.1f} MB (expected at most {MAX_FILE_BYTES // 1_000_000} MB: feeds must stay small)"
-        reporter.error(None, message)
+        megabytes = max(size, len(raw)) / 1e6
+        limit = MAX_FILE_BYTES // 1_000_000
+        reporter.error(None, f"file is {megabytes:.1f} MB (expected at most {limit} MB: feeds must stay small)")
         return None
     reporter.sha256 = hashlib.sha256(raw).hexdigest()
     return decode(raw, reporter)
@@ -168,7 +173,7 @@ def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
     text = read_text(path, reporter)
     if text is None:
         return None
-    if not text.strip():
+    if not text or text.isspace():
         reporter.error(None, "file is empty (expected '---', YAML frontmatter, '---', then the text)", line=1)
         return None
     split = split_frontmatter(text)
@@ -181,32 +186,40 @@ def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
     opening, closing = split
     fm_text = text[opening.end() : closing.start()]
     first_line = text.count("\n", 0, opening.end()) + 1
-    try:
-        meta = HANDLER.load(fm_text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else first_line
-        reporter.error(
-            None, f"malformed YAML frontmatter: {exc.problem or exc.context} (expected valid YAML)", line=line
-        )
-        return None
-    except yaml.YAMLError as exc:
-        reporter.error(None, f"malformed YAML frontmatter: {exc} (expected valid YAML)", line=first_line)
-        return None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        reporter.error(
-            None, f"frontmatter is {describe(meta)} (expected a mapping of field: value lines)", line=first_line + 1
-        )
-        return None
+    simple = simpleyaml.load_with_lines(fm_text)
+    if simple is not None:
+        meta, keys = simple
+        reporter.values_clean = True  # the fast path reads no escapes: values are slices of clean text
+    else:
+        try:
+            meta = HANDLER.load(fm_text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = first_line + mark.line if mark else first_line
+            reporter.error(
+                None, f"malformed YAML frontmatter: {exc.problem or exc.context} (expected valid YAML)", line=line
+            )
+            return None
+        except yaml.YAMLError as exc:
+            reporter.error(None, f"malformed YAML frontmatter: {exc} (expected valid YAML)", line=first_line)
+            return None
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            reporter.error(
+                None, f"frontmatter is {describe(meta)} (expected a mapping of field: value lines)", line=first_line + 1
+            )
+            return None
+        keys = [
+            (match.group(1).strip(), fm_text.count("\n", 0, match.start())) for match in TOP_LEVEL_KEY.finditer(fm_text)
+        ]
+        meta = {str(k): v for k, v in meta.items()}
     key_lines: dict[str, int] = {}
-    for match in TOP_LEVEL_KEY.finditer(fm_text):
-        key = match.group(1).strip()
-        line = first_line + fm_text.count("\n", 0, match.start())
+    for key, offset in keys:
+        line = first_line + offset
         if key in key_lines:
             reporter.error(key, f"given twice, also on line {key_lines[key]} (expected each field once)", line=line)
         else:
             key_lines[key] = line
     reporter.key_lines = key_lines
-    return Document(path, {str(k): v for k, v in meta.items()}, body_after(text, closing), key_lines)
+    return Document(path, meta, body_after(text, closing), key_lines)

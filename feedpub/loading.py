@@ -7,9 +7,7 @@ everything there is to fix.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import hashlib
 import mimetypes
 import re
 import string
@@ -20,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from feedpub.dates import load_timezone, parse_content_date
-from feedpub.documents import Document, body_after, decode, parse_document, split_frontmatter
+from feedpub.documents import Document, parse_document
 from feedpub.errors import ContentErrors, Level, Problem
 from feedpub.model import Article, Author, Content, Image, Section, Site
 from feedpub.reporting import FieldReporter, describe
@@ -56,30 +54,12 @@ SITE_FIELDS = frozenset(
 SECTION_FIELDS = frozenset({"title", "description", "author", "feed_items"})
 ARTICLE_FIELDS = frozenset({"title", "date", "updated", "summary", "authors", "tags", "image", "draft", "slug", "id"})
 
+_NO_SPACE = re.compile(r"\S*")
 URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
 
 class SourceChanged(ContentErrors):
     """An article file changed between parsing and rendering: the build must start again."""
-
-
-def with_body(article: Article) -> Article:
-    """The article with its body, read again from its file (records from the cache have none).
-
-    Refuses a file whose bytes are no longer those the record was made from.
-    """
-    try:
-        raw = article.path.read_bytes()
-    except OSError as exc:
-        problem = Problem(article.path, None, None, f"cannot read file ({exc.strerror})")
-        raise SourceChanged((problem,)) from None
-    reporter = FieldReporter(article.path)
-    text = decode(raw, reporter) if hashlib.sha256(raw).hexdigest() == article.source_sha256 else None
-    split = split_frontmatter(text) if text is not None else None
-    if split is None:
-        message = "changed while the feeds were being built; run the build again"
-        raise SourceChanged((Problem(article.path, None, None, message),))
-    return dataclasses.replace(article, body=body_after(text, split[1]))  # type: ignore[arg-type]
 
 
 # --- field readers -------------------------------------------------------------------------
@@ -149,12 +129,16 @@ def _image_type(extension: str) -> str | None:
     return guessed if guessed and guessed.startswith("image/") else None
 
 
-def _resolve(base: str, url: str) -> str:
-    """urljoin, with a fast path for the common root-relative path ("/images/x.jpg")."""
+def _resolve(base: str, url: str) -> tuple[str, bool]:
+    """urljoin, and whether the result is known to be a web URL already.
+
+    The common root-relative path ("/images/x.jpg") takes a fast path: joined to the site's own
+    https base, it is a web URL unless it holds whitespace.
+    """
     if url.startswith("/") and not url.startswith("//") and "/./" not in url and "/../" not in url:
         scheme, _, rest = base.partition("://")
-        return f"{scheme}://{rest.split('/', 1)[0]}{url}"
-    return urljoin(base, url)
+        return f"{scheme}://{rest.split('/', 1)[0]}{url}", _NO_SPACE.fullmatch(url) is not None
+    return urljoin(base, url), False
 
 
 def _image(meta: Mapping[str, object], permalink: str, reporter: FieldReporter) -> Image | None:
@@ -178,8 +162,8 @@ def _image(meta: Mapping[str, object], permalink: str, reporter: FieldReporter) 
     media_type = reporter.text_value(value.get("type"), "image.type")
     if url is None:
         return None
-    absolute = _resolve(permalink, url)
-    if not _is_web_url(absolute):
+    absolute, known_good = _resolve(permalink, url)
+    if not known_good and not _is_web_url(absolute):
         reporter.error(
             "image.url", f"{url!r} is not an http(s) URL or a path (data:, javascript: and others are refused)"
         )
@@ -445,15 +429,25 @@ def load_settings(listing: Listing) -> tuple[Settings | None, tuple[Problem, ...
     return Settings(site, tuple(sections), zone), tuple(problems)
 
 
-def parse_article(source: SourceFile, settings: Settings) -> ParsedArticle:
+def parse_article(path: str, section: str, settings: Settings) -> ParsedArticle:
     """Parse and check one article file; pure apart from reading that file."""
-    path = Path(source.path)
-    reporter = FieldReporter(path)
-    document = parse_document(path, reporter)
+    file_path = Path(path)
+    reporter = FieldReporter(file_path)
+    document = parse_document(file_path, reporter)
     article = None
     if document is not None:
-        article = _load_article(document, settings.section(source.section), settings.site, settings.zone, reporter)
-    return ParsedArticle(path, reporter.sha256, article, tuple(reporter.problems))
+        article = _load_article(document, settings.section(section), settings.site, settings.zone, reporter)
+    return ParsedArticle(file_path, reporter.sha256, article, tuple(reporter.problems))
+
+
+def parse_again(path: str, section: str, sha256: str, settings: Settings) -> Article:
+    """An article's record, parsed again to build a feed; refuses a file whose bytes are no
+    longer those checked earlier in the build (or by an earlier build, for cached results)."""
+    parsed = parse_article(path, section, settings)
+    if parsed.article is None or parsed.sha256 != sha256:
+        message = "changed while the feeds were being built; run the build again"
+        raise SourceChanged((Problem(Path(path), None, None, message),))
+    return parsed.article
 
 
 def load_content(root: Path) -> tuple[Content, tuple[Problem, ...]]:
@@ -467,7 +461,7 @@ def load_content(root: Path) -> tuple[Content, tuple[Problem, ...]]:
     articles: list[Article] = []
     if settings is not None:
         for source in settings.sources_of(listing):
-            parsed = parse_article(source, settings)
+            parsed = parse_article(source.path, source.section, settings)
             problems.extend(parsed.problems)
             if parsed.article is not None:
                 articles.append(parsed.article)

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from feedpub import __version__
-from feedpub.caching import RACY_NS, BuildCache, CachedArticle, LastBuild, fingerprint
+from feedpub.caching import RACY_NS, ArticleKey, BuildCache, CachedArticle, LastBuild, fingerprint
 from feedpub.errors import ContentErrors, InvalidFeedOutput, Level, Problem
 from feedpub.sources import Listing, SourceFile, list_tree
 
@@ -28,12 +28,13 @@ from feedpub.sources import Listing, SourceFile, list_tree
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from feedpub.building import FeedDocument, FeedPlan
+    from feedpub.building import EntryXml, FeedDocument, FeedFrame, FeedPlan
     from feedpub.loading import Settings
 
 # Worker processes pay off only past this much work (measured: fork + transfer ~20 ms).
 PARALLEL_PARSE_MIN = 400
 PARALLEL_FEEDS_MIN = 6
+PARSE_CHUNK = int(os.environ.get("FEEDPUB_CHUNK", "250"))
 FEED_SIZE_WARNING = 2_000_000
 
 T = TypeVar("T")
@@ -69,6 +70,10 @@ class _Workers:
                 self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
             )
         return self.pool.map(function, items)
+
+    @property
+    def started(self) -> bool:
+        return self.pool is not None
 
     def close(self) -> None:
         if self.pool is not None:
@@ -190,33 +195,31 @@ def _build(
     if settings is None:
         raise ContentErrors(tuple(problems))
     sources = settings.sources_of(listing)
-    articles, fresh = _load_articles(sources, settings, cache, workers)
+    articles = _load_articles(sources, settings, cache, workers)
     for article in articles:
         problems.extend(article.problems)
-    problems.extend(duplicate_problems((a.path, a.key[0], a.key[1], a.key[2]) for a in articles if a.key is not None))
+    problems.extend(duplicate_problems((a.path, a.key.section, a.key.slug, a.key.id) for a in articles if a.key))
     if any(p.level is Level.ERROR for p in problems):
         raise ContentErrors(tuple(problems))
 
     selected, published, valid_from, valid_until = _select(settings, articles, now.timestamp())
-    records = {a.path: a.record for a in fresh if a.record is not None}
-    missing = [a.path for a in selected if a.path not in records]
-    if missing and cache is not None:
-        records.update(cache.records(missing))
-    built, reused, plans = _build_feeds(
-        settings, settings_fingerprint, [records[a.path] for a in selected], now, cache, workers
+    # A feed is reused when the cache says it would come out the same and its files are exactly
+    # as the last build left them: it needs neither bytes nor a write.
+    last = cache.last_build() if cache is not None else None
+    previous = last.outputs if last is not None else {}
+    built, untouched, entries, plans = _build_feeds(
+        settings,
+        settings_fingerprint,
+        selected,
+        cache,
+        workers,
+        lambda relpath: _stat_matches(out_dir / relpath, previous.get(relpath)),
     )
 
-    from feedpub.building import FeedDocument, feed_media_type
     from feedpub.discovery import index_page, snippet
     from feedpub.writing import changed_paths, write_documents
 
-    # A reused feed whose file is exactly as the last build left it needs neither bytes nor a write.
-    last = cache.last_build() if cache is not None else None
-    previous = last.outputs if last is not None else {}
-    untouched = {relpath for relpath in reused if _stat_matches(out_dir / relpath, previous.get(relpath))}
-    assert cache is not None or not reused
-    fetched = cache.feed_data(sorted(set(reused) - untouched)) if cache is not None else {}
-    documents = [d for d, _ in built] + [FeedDocument(p, data, feed_media_type(p)) for p, data in fetched.items()]
+    documents = [document for document, _ in built]
     documents.append(index_page(settings.site, plans))
     documents.sort(key=lambda d: d.relpath)
     changed = write_documents(out_dir, documents).written if write else changed_paths(out_dir, documents)
@@ -230,7 +233,9 @@ def _build(
             stat = (out_dir / document.relpath).stat()
             outputs[document.relpath] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, published, links)
-        cache.store_build({d.relpath: (fp, d.data) for d, fp in built}, set(outputs), build)
+        stored_entries = {path: (sha256, entry.rss, entry.atom) for path, (sha256, entry) in entries.items()}
+        shown = {item.path for plan in plans for item in plan.items}
+        cache.store_build({d.relpath: fp for d, fp in built}, set(outputs), stored_entries, shown, build)
     return BuildResult(feed_count, changed, warnings, published, links)
 
 
@@ -259,31 +264,27 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
 
 def _load_articles(
     sources: Sequence[SourceFile], settings: Settings, cache: BuildCache | None, workers: _Workers
-) -> tuple[list[CachedArticle], list[CachedArticle]]:
-    """Every article's parse result in listing order, and the ones that were parsed afresh."""
+) -> list[CachedArticle]:
+    """Every article's parse result, in listing order: from the cache when its file is unchanged."""
     stored = cache.articles() if cache is not None else {}
-    reused: dict[str, CachedArticle] = {}
+    by_path: dict[str, CachedArticle] = {}
     misses: list[SourceFile] = []
     for source in sources:
         row = stored.get(source.path)
         if row is not None and row.identity == source.identity_text and source.identity[3] < row.recorded_ns - RACY_NS:
-            reused[row.path] = row
+            by_path[row.path] = row
         else:
             misses.append(source)
-    chunks = _chunks(misses, workers.jobs * 4)
-    fresh: list[CachedArticle] = []
-    tasks = [(settings, chunk) for chunk in chunks]
+    # Small chunks keep both workers busy to the end (the last of a few big ones ran alone).
+    count = max(workers.jobs * 4, math.ceil(len(misses) / PARSE_CHUNK))
+    tasks = [(settings, chunk) for chunk in _chunks(misses, count)]
     for parsed in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
         if cache is not None:
-            # Store each chunk as it arrives and keep only the slim part: the records of the few
-            # articles that make it into a feed are read back later (this keeps 100k builds small).
             cache.store_articles(parsed)
-            parsed = [dataclasses.replace(article, record=None) for article in parsed]
-        fresh.extend(parsed)
-    if cache is not None:
+        by_path.update((article.path, article) for article in parsed)
+    if cache is not None and len(stored) > len(sources) - len(misses):
         cache.prune_articles({source.path for source in sources})
-    by_path = {**reused, **{a.path: a for a in fresh}}
-    return [by_path[s.path] for s in sources], fresh
+    return [by_path[s.path] for s in sources]
 
 
 def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:
@@ -292,28 +293,26 @@ def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:
 
 
 def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArticle]:
-    """Worker: parse article files into slim, JSON-encoded results (cheap to send back)."""
+    """Worker: check article files, keeping only what selection needs (cheap to send back)."""
     from feedpub.loading import parse_article
-    from feedpub.model import article_to_json
 
     settings, sources = task
     results = []
     for source in sources:
-        parsed = parse_article(source, settings)
+        parsed = parse_article(source.path, source.section, settings)
         article = parsed.article
         key = None
-        record = None
         if article is not None:
-            key = (
+            key = ArticleKey(
                 article.section,
                 article.slug,
                 article.id,
                 article.date.timestamp(),
                 article.updated.timestamp(),
                 article.draft,
+                article.updated.isoformat(),
             )
-            record = article_to_json(article)
-        results.append(CachedArticle(source.path, source.identity_text, parsed.sha256, key, record, parsed.problems))
+        results.append(CachedArticle(source.path, source.identity_text, parsed.sha256, key, parsed.problems))
     return results
 
 
@@ -325,83 +324,127 @@ def _select(
     published = []
     valid_from, valid_until = -math.inf, math.inf
     for article in articles:
-        if article.key is None or article.key[5]:
+        key = article.key
+        if key is None or key.draft:
             continue
-        if article.key[3] <= now:
+        if key.date <= now:
             published.append(article)
-            valid_from = max(valid_from, article.key[3])
+            valid_from = max(valid_from, key.date)
         else:
-            valid_until = min(valid_until, article.key[3])
+            valid_until = min(valid_until, key.date)
     from feedpub.model import feed_order
 
-    published.sort(key=lambda a: feed_order(a.key[3], a.key[4], a.key[2]))  # type: ignore[index]
+    published.sort(key=lambda a: feed_order(_key(a).date, _key(a).updated, _key(a).id))
     chosen = {a.path for a in published[: settings.site.feed_items]}
     per_section: dict[str, int] = {}
     limits = {s.name: s.feed_items for s in settings.sections}
     for article in published:
-        section = article.key[0]  # type: ignore[index]
+        section = _key(article).section
         per_section[section] = per_section.get(section, 0) + 1
         if per_section[section] <= limits[section]:
             chosen.add(article.path)
     return [a for a in published if a.path in chosen], len(published), valid_from, valid_until
 
 
+def _key(article: CachedArticle) -> ArticleKey:
+    assert article.key is not None  # only articles without errors are selected
+    return article.key
+
+
 # --- building feeds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedTask:
+    """One feed to build in a worker: its plan, the entries already made for it, its fingerprint."""
+
+    settings: Settings
+    plan: FeedPlan[CachedArticle]
+    known: dict[str, EntryXml]
+    fingerprint: str
 
 
 def _build_feeds(
     settings: Settings,
     settings_fingerprint: str,
-    records: Sequence[str],
-    now: datetime,
+    selected: Sequence[CachedArticle],
     cache: BuildCache | None,
     workers: _Workers,
-) -> tuple[list[tuple[FeedDocument, str]], dict[str, str], tuple[FeedPlan, ...]]:
+    untouched: Callable[[str], bool],
+) -> tuple[list[tuple[FeedDocument, str]], set[str], dict[str, tuple[str, EntryXml]], tuple[FeedPlan[Any], ...]]:
     """Build (and validate) the feeds whose inputs changed: (document, fingerprint) pairs.
 
-    Also returns {relpath: fingerprint} of the feeds the cache already holds exactly as they
-    would be built now, which are not built again.
+    Also returns the feeds reused as they are (their fingerprint matches and untouched(relpath)
+    says their files are as last built), and the entries made afresh, {path: (sha256, entry)}.
+    Section feeds are built first, so the site feed reuses their entries.
     """
-    from feedpub.building import plan_feeds
-    from feedpub.model import Content, article_from_json
+    from feedpub.building import EntryXml, plan_selection
 
-    selected = tuple(article_from_json(record) for record in records)
-    record_of = {article.id: record for article, record in zip(selected, records, strict=True)}
-    plans = plan_feeds(Content(settings.site, settings.sections, selected), now)
+    plans = plan_selection(settings.site, settings.sections, selected, lambda article: _key(article).section)
     cached = cache.feed_fingerprints() if cache is not None else {}
-    reused: dict[str, str] = {}
-    to_build = []
+    reused: set[str] = set()
+    to_build: list[tuple[FeedPlan[CachedArticle], str]] = []
     for plan in plans:
-        # Everything a feed is made of: the settings, its place, and its items' full records
-        # (each record holds its source file's hash, so any edit to an item changes this).
-        items = "\n".join(record_of[article.id] for article in plan.items)
-        plan_fingerprint = fingerprint(settings_fingerprint, plan.key, plan.rss_path, items)
+        # Everything a feed is made of: the program and settings, its place, and its items, each
+        # a pure function of its file's path and bytes (and of the settings).
+        items = [(article.path, article.sha256) for article in plan.items]
+        plan_fingerprint = fingerprint(settings_fingerprint, plan.key, plan.rss_path, plan.atom_path, items)
         paths = (plan.rss_path, plan.atom_path)
-        if all(cached.get(path) == plan_fingerprint for path in paths):
-            reused.update(dict.fromkeys(paths, plan_fingerprint))
+        if all(cached.get(path) == plan_fingerprint and untouched(path) for path in paths):
+            reused.update(paths)
         else:
-            to_build.append((settings, plan, plan_fingerprint))
+            to_build.append((plan, plan_fingerprint))
+    wanted = {item.path: item.sha256 for plan, _ in to_build for item in plan.items}
+    stored = cache.entries(wanted.items()) if cache is not None else {}
+    known = {path: EntryXml(rss, atom) for path, (rss, atom) in stored.items()}
+    made: dict[str, tuple[str, EntryXml]] = {}
     built: list[tuple[FeedDocument, str]] = []
     errors: list[str] = []
-    for documents, plan_errors, plan_fingerprint in workers.map(
-        _build_plan, to_build, parallel=len(to_build) >= PARALLEL_FEEDS_MIN
-    ):
-        built.extend((document, plan_fingerprint) for document in documents)
-        errors.extend(plan_errors)
+    site_first = (
+        [(plan, fp) for plan, fp in to_build if plan.key],
+        [(plan, fp) for plan, fp in to_build if not plan.key],
+    )
+    for batch in site_first:
+        tasks = [
+            _FeedTask(settings, plan, {i.path: known[i.path] for i in plan.items if i.path in known}, plan_fingerprint)
+            for plan, plan_fingerprint in batch
+        ]
+        parallel = len(tasks) >= PARALLEL_FEEDS_MIN or workers.started
+        results = workers.map(_build_plan, tasks, parallel=parallel)
+        for task, (frame, fresh, plan_errors) in zip(tasks, results, strict=True):
+            errors.extend(plan_errors)
+            for path, entry in fresh.items():
+                known[path] = entry
+                made[path] = (wanted[path], entry)
+            documents = frame.assemble([known[item.path] for item in task.plan.items])
+            built.extend((document, task.fingerprint) for document in documents)
     if errors:
         raise InvalidFeedOutput("built feeds failed validation, nothing was written:\n  " + "\n  ".join(errors))
-    return built, reused, plans
+    return built, reused, made, plans
 
 
-def _build_plan(task: tuple[Settings, FeedPlan, str]) -> tuple[list[FeedDocument], list[str], str]:
-    """Worker: render one feed's articles, write it in both formats, and validate both."""
-    from feedpub.building import build_plan
-    from feedpub.loading import with_body
+def _build_plan(task: _FeedTask) -> tuple[FeedFrame, dict[str, EntryXml], list[str]]:
+    """Worker: make the entries this feed still lacks (reading those articles again) and its
+    frame, and validate what feedgen wrote. An article whose file changed since it was checked
+    stops the build."""
+    from feedpub.building import NEVER, build_feed
+    from feedpub.loading import parse_again
 
-    settings, plan, plan_fingerprint = task
+    settings, plan = task.settings, task.plan
+    new = {
+        item.path: parse_again(item.path, _key(item).section, item.sha256, settings)
+        for item in plan.items
+        if item.path not in task.known
+    }
     titles = {section.name: section.title for section in settings.sections}
-    documents = build_plan(settings.site, plan, titles, with_body)
-    return list(documents), validation_errors(documents), plan_fingerprint
+    built = build_feed(settings.site, plan, titles, _newest_update(plan.items, NEVER), new)
+    return built.frame, built.entries, validation_errors(built.generated)
+
+
+def _newest_update(items: Iterable[CachedArticle], never: datetime) -> datetime:
+    """The newest update among a feed's items (the first of equals), as the feed shows it."""
+    newest = max(items, key=lambda item: _key(item).updated, default=None)
+    return datetime.fromisoformat(_key(newest).updated_text) if newest is not None else never
 
 
 def validation_errors(documents: Iterable[FeedDocument]) -> list[str]:

@@ -10,7 +10,6 @@ what PyYAML would give, which tests/test_simpleyaml.py checks against PyYAML on 
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 
@@ -19,14 +18,19 @@ import yaml
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z")
 _NESTED_KEY_LINE = re.compile(r" {2}([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z")
 _PLAIN_START_FORBIDDEN = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_FORBIDDEN = frozenset(",[]{}\"'")
+_FLOW_FORBIDDEN = re.compile(r"[,\[\]{}\"':]")
 _TAG = "tag:yaml.org,2002:"
 # Characters PyYAML refuses (its reader's NON_PRINTABLE) or reads as line breaks (NEL, LS, PS),
 # and the byte order mark: text with any of them is left to PyYAML.
 _OUTSIDE = re.compile("[^\x09\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _RESOLVER = yaml.resolver.Resolver()
-_RESOLVED_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: list(resolvers) for first, resolvers in _RESOLVER.yaml_implicit_resolvers.items() if first is not None
+}
 assert None not in _RESOLVER.yaml_implicit_resolvers  # no wildcard resolvers, or the shortcut is wrong
+assert not _RESOLVER.yaml_path_resolvers  # nor path resolvers
+_STR = f"{_TAG}str"
+_TEXT_KEYS: set[str] = set()  # keys already known to resolve to text
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CONSTRUCT: dict[str, Callable[[yaml.ScalarNode], object]] = {
     f"{_TAG}null": lambda node: None,
@@ -43,6 +47,13 @@ class _NotSimple(Exception):
 
 def load(text: str) -> dict[str, object] | None:
     """The mapping PyYAML would load from text, or None when text is not in the simple subset."""
+    loaded = load_with_lines(text)
+    return loaded[0] if loaded is not None else None
+
+
+def load_with_lines(text: str) -> tuple[dict[str, object], list[tuple[str, int]]] | None:
+    """As load, plus every top-level key with its 0-based line, repeats included, in order
+    (so the caller can report a field given twice, which PyYAML silently lets the last win)."""
     if _OUTSIDE.search(text):
         return None
     try:
@@ -51,34 +62,42 @@ def load(text: str) -> dict[str, object] | None:
         return None
 
 
-def _mapping(lines: list[str]) -> dict[str, object]:
+def _mapping(lines: list[str]) -> tuple[dict[str, object], list[tuple[str, int]]]:
     result: dict[str, object] = {}
+    keys: list[tuple[str, int]] = []
     index = 0
-    while index < len(lines):
+    count = len(lines)
+    while index < count:
         line = lines[index].rstrip(" ")
         index += 1
-        if not line or line.startswith("#"):
+        if not line or line[0] == "#":
             continue
         match = _KEY_LINE.match(line)
         if match is None:
             raise _NotSimple
-        key, value = match.group(1), match.group(2)
+        key, value = match.group(1, 2)
         _check_key(key)
+        keys.append((key, index - 1))
         if value:
             result[key] = _inline(value)
             continue
         block = []
-        while index < len(lines) and (lines[index].startswith("  ") or not lines[index].strip(" ")):
-            block.append(lines[index].rstrip(" "))
+        while index < count and (lines[index].startswith("  ") or not lines[index].strip(" ")):
+            nested = lines[index].rstrip(" ")
+            if nested:
+                block.append(nested)
             index += 1
-        result[key] = _block([b for b in block if b.strip(" ")])
-    return result
+        result[key] = _block(block)
+    return result, keys
 
 
 def _check_key(key: str) -> None:
     # Keys PyYAML would read as something other than text (true, null, 1e3, <<) are left to it.
-    if _resolve(key) != f"{_TAG}str":
-        raise _NotSimple
+    if key not in _TEXT_KEYS:
+        if _resolve(key) != _STR:
+            raise _NotSimple
+        if len(_TEXT_KEYS) < 4096:
+            _TEXT_KEYS.add(key)
 
 
 def _block(lines: list[str]) -> object:
@@ -137,11 +156,11 @@ def _plain(value: str, *, flow: bool) -> object:
         or " #" in value
         or value.endswith(":")
         or "\t" in value
-        or (flow and (_FLOW_FORBIDDEN & set(value) or ":" in value))
+        or (flow and _FLOW_FORBIDDEN.search(value))
     ):
         raise _NotSimple
     tag = _resolve(value)
-    if tag == f"{_TAG}str":
+    if tag == _STR:
         return value
     construct = _CONSTRUCT.get(tag)
     if construct is None:
@@ -150,12 +169,9 @@ def _plain(value: str, *, flow: bool) -> object:
 
 
 def _resolve(value: str) -> str:
-    # PyYAML picks implicit resolvers by a plain scalar's first character; none means text.
-    if value and value[0] not in _RESOLVED_FIRST:
-        return f"{_TAG}str"
-    return _resolve_slow(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _resolve_slow(value: str) -> str:
-    return str(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+    """The tag PyYAML's resolver gives a plain scalar: Resolver.resolve's own loop over the
+    implicit resolvers for the first character, without its per-call overhead."""
+    for tag, pattern in _RESOLVERS.get(value[:1], ()):
+        if pattern.match(value):
+            return tag
+    return _STR
