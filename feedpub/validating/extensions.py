@@ -8,6 +8,7 @@ mistakes the W3C validator also catches, so CI jobs get the same verdict from us
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from lxml import etree
 
@@ -430,9 +431,7 @@ def _sx_history(checker: Checker, element: etree._Element) -> None:
 
 
 def _thread_link_attributes(checker: Checker, root: etree._Element) -> None:
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in _with_thread_attributes(root):
         count = element.get(f"{{{THREAD}}}count")
         if count is not None and not re.fullmatch(r"\d+", count):
             checker.error("InvalidInteger", element, f"thr:count must be a whole number (got {count!r})")
@@ -545,9 +544,8 @@ ELEMENT_RULES: dict[tuple[str, str], Rule] = {
 def check_extensions(checker: Checker, root: etree._Element) -> None:
     """Run every extension rule over the whole document, wherever the element sits."""
     media_parents: set[etree._Element] = set()
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag[0] != "{":
-            continue
+    # Only elements of the namespaces with rules: lxml filters them in C, in document order.
+    for element in root.iter(*_HANDLED_TAGS):
         namespace, _, local = element.tag[1:].partition("}")
         parent = element.getparent()
         if namespace == MEDIA and parent is not None and parent not in media_parents:
@@ -562,3 +560,15 @@ def check_extensions(checker: Checker, root: etree._Element) -> None:
         elif namespace == CONVERSATIONS:
             _conversations(checker, element)
     _thread_link_attributes(checker, root)
+
+
+_HANDLED_TAGS = tuple(
+    f"{{{namespace}}}*" for namespace in sorted({ns for ns, _ in ELEMENT_RULES} | {ITUNES, CONVERSATIONS})
+)
+_THREAD_ATTRIBUTES = etree.XPath(
+    "descendant-or-self::*[@thr:count or @thr:updated or @thr:when]", namespaces={"thr": THREAD}
+)
+
+
+def _with_thread_attributes(root: etree._Element) -> list[etree._Element]:
+    return cast(list[etree._Element], _THREAD_ATTRIBUTES(root))
