@@ -302,3 +302,44 @@ def test_feeds_failing_validation_are_refused(site: Path, tmp_path: Path) -> Non
         "rss.xml:1: MissingLink: <channel> must contain a <link> element",
         "rss.xml:1: MissingDescription: <channel> must contain a <description> element",
     ]
+
+
+def test_feeds_put_together_from_entries_are_feedgens_whole_feed_byte_for_byte(site: Path) -> None:
+    """Entries are cut from feedgen's output and reused (the site feed reuses the sections'
+    entries); the feed put back together must be exactly what feedgen writes for the whole feed."""
+    from feedpub.building import build_feed, feed_updated, plan_feeds
+    from feedpub.loading import load_content
+
+    content, _ = load_content(site)
+    titles = {section.name: section.title for section in content.sections}
+    site_plan, *section_plans = plan_feeds(content, datetime.fromisoformat(NOW))
+    made = {}
+    for plan in section_plans:
+        whole = build_feed(content.site, plan, titles, feed_updated(plan.items), {a.id: a for a in plan.items})
+        assert whole.frame.assemble([whole.entries[a.id] for a in plan.items]) == whole.generated
+        made |= whole.entries
+    assert len(site_plan.items) == 3  # the site window (feed_items: 3) of gamma, beta, alpha, delta
+    items = {a.id: a for a in site_plan.items}
+    whole = build_feed(content.site, site_plan, titles, feed_updated(site_plan.items), items)
+    frame_only = build_feed(content.site, site_plan, titles, feed_updated(site_plan.items), {})
+    assert frame_only.entries == {}
+    assert frame_only.frame.assemble([made[a.id] for a in site_plan.items]) == whole.generated
+    for document in whole.generated:
+        assert document.data.count(b"<entry>" if document.relpath.endswith("atom.xml") else b"<item>") == 3
+
+
+def test_an_article_changed_after_it_was_checked_stops_the_build(site: Path) -> None:
+    from feedpub.loading import SourceChanged, load_settings, parse_again, parse_article
+    from feedpub.sources import list_tree
+
+    settings, _ = load_settings(list_tree(site))
+    assert settings is not None
+    path = str(site / "technology" / "beta.md")
+    checked = parse_article(path, "technology", settings)
+    assert parse_again(path, "technology", checked.sha256, settings).title == "Beta"
+    Path(path).write_text(article("Beta, corrected", "2026-03-02T08:00:00Z"), encoding="utf-8")
+    with pytest.raises(SourceChanged) as raised:
+        parse_again(path, "technology", checked.sha256, settings)
+    (problem,) = raised.value.problems
+    assert problem.path == Path(path)
+    assert "changed while the feeds were being built; run the build again" in problem.message

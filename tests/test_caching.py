@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from feedpub.model import Article
 from feedpub.pipeline import BuildResult, build_site
+from feedpub.rendering import RenderedArticle
 from tests.conftest import Writer, article
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -69,6 +71,30 @@ def test_one_article_changed_rebuilds_only_its_feeds(site: Path, tmp_path: Path)
     result = build(site, out, cache)
     assert sorted(result.changed) == ["atom.xml", "rss.xml", "science/atom.xml", "science/rss.xml"]
     assert b"Story 7, corrected" in (out / "science" / "atom.xml").read_bytes()
+    assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_one_article_changed_renders_only_that_article(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries of unchanged articles come from the cache: the site feed and the section feed
+    both show the edited article, yet only it is rendered again, once."""
+    from feedpub import building
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    rendered: list[str] = []
+    real_render = building.render_article
+
+    def counting_render(article: Article, iframe_hosts: tuple[str, ...]) -> RenderedArticle:
+        rendered.append(article.slug)
+        return real_render(article, iframe_hosts)
+
+    monkeypatch.setattr(building, "render_article", counting_render)
+    edited = site / "science" / "story-7.md"
+    edited.write_text(article("Story 7, corrected", "2026-03-08T08:00:00Z"), encoding="utf-8")
+    build(site, out, cache)
+    assert rendered == ["story-7"]
     assert_same_as_uncached(site, out, tmp_path)
 
 
