@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -87,6 +88,59 @@ class CachedArticle(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Selection:
+    """The feeds' items, newest first; how many articles are published; and the window of build
+    times in which that choice stays the same (for the no-op fast path)."""
+
+    articles: tuple[CachedArticle, ...]
+    published: int
+    valid_from: float
+    valid_until: float
+
+
+def _article(
+    path: str,
+    identity: str,
+    sha256: str,
+    recorded_ns: int,
+    section: str | None,
+    slug: str,
+    id_: str,
+    date: float,
+    updated: float,
+    draft: int,
+    updated_text: str,
+    problems: str,
+) -> CachedArticle:
+    key = ArticleKey(section, slug, id_, date, updated, bool(draft), updated_text) if section is not None else None
+    decoded = problems_from_json(problems) if problems != "[]" else ()
+    return CachedArticle(path, identity, sha256, key, decoded, recorded_ns)
+
+
+_IDENTITIES = "SELECT path, identity, recorded_ns FROM articles"
+_CLASHES = """
+SELECT path, section, slug, id FROM articles
+WHERE (section, slug) IN (SELECT section, slug FROM articles WHERE section IS NOT NULL
+                          GROUP BY section, slug HAVING count(*) > 1)
+   OR id IN (SELECT id FROM articles WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1)
+"""
+_PUBLISHED = "section IS NOT NULL AND NOT draft"
+_PUBLISHED_COUNT = f"SELECT count(*), max(date) FROM articles WHERE {_PUBLISHED} AND date <= ?"  # noqa: S608
+_NEXT_SCHEDULED = f"SELECT min(date) FROM articles WHERE {_PUBLISHED} AND date > ?"  # noqa: S608
+# Newest first, ties broken by update time then id (text compares by code point, as in Python).
+_NEWEST_FIRST = "ORDER BY date DESC, updated DESC, id"
+_SELECTION = f"""
+SELECT * FROM (
+    SELECT {", ".join(_ARTICLE_COLUMNS)},
+        row_number() OVER ({_NEWEST_FIRST}) AS site_rank,
+        row_number() OVER (PARTITION BY section {_NEWEST_FIRST}) AS section_rank
+    FROM articles WHERE {_PUBLISHED} AND date <= ?
+) WHERE site_rank <= ? OR section_rank <= ?
+ORDER BY site_rank
+"""  # noqa: S608
+
+
+@dataclass(frozen=True, slots=True)
 class LastBuild:
     """The inputs of the last successful build and what it wrote, for the no-op fast path."""
 
@@ -114,9 +168,20 @@ def problems_from_json(text: str) -> tuple[Problem, ...]:
 class BuildCache:
     """One SQLite file. Open with BuildCache.open(); any read failure drops the cache."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, connection: sqlite3.Connection) -> None:
+        self.path = path  # None: in memory, for one build only
         self._db = connection
+
+    @classmethod
+    def in_memory(cls, settings_fingerprint: str) -> BuildCache:
+        """A cache for one build (--no-cache): the same tables and queries, nothing kept."""
+        cache = cls(None, sqlite3.connect(":memory:", isolation_level=None))
+        cache._prepare(settings_fingerprint)
+        return cache
+
+    @property
+    def persistent(self) -> bool:
+        return self.path is not None
 
     @classmethod
     def open(cls, directory: Path, settings_fingerprint: str) -> BuildCache:
@@ -171,18 +236,35 @@ class BuildCache:
 
     # --- articles ---------------------------------------------------------------------------
 
-    def articles(self) -> dict[str, CachedArticle]:
-        """Every stored article row."""
-        rows = self._db.execute(
-            "SELECT path, identity, sha256, recorded_ns, section, slug, id, date, updated, draft, updated_text,"
-            " problems FROM articles"
-        )
-        result = {}
-        for path, identity, sha256, recorded_ns, section, slug, id_, date, updated, draft, text, problems in rows:
-            key = ArticleKey(section, slug, id_, date, updated, bool(draft), text) if section is not None else None
-            decoded = problems_from_json(problems) if problems != "[]" else ()
-            result[path] = CachedArticle(path, identity, sha256, key, decoded, recorded_ns)
-        return result
+    def identities(self) -> dict[str, tuple[str, int]]:
+        """Each stored article's file identity and when its row was recorded, by path."""
+        return {path: (identity, recorded) for path, identity, recorded in self._db.execute(_IDENTITIES)}
+
+    def problems(self) -> Iterator[tuple[str, tuple[Problem, ...]]]:
+        """(path, problems) of the articles that have any."""
+        for path, problems in self._db.execute("SELECT path, problems FROM articles WHERE problems != '[]'"):
+            yield path, problems_from_json(problems)
+
+    def clashes(self) -> list[tuple[str, str, str, str]]:
+        """(path, section, slug, id) of every article sharing its slug (in its section) or its id."""
+        return list(self._db.execute(_CLASHES))
+
+    def selection(self, now: float, site_items: int, section_items: dict[str, int]) -> Selection:
+        """The articles any feed shows, newest first (the order of model.feed_order), chosen in
+        SQL so a rebuild never loads every row: the newest site_items published articles, and
+        the newest section_items[section] of each section."""
+        published, newest = self._db.execute(_PUBLISHED_COUNT, (now,)).fetchone()
+        (next_date,) = self._db.execute(_NEXT_SCHEDULED, (now,)).fetchone()
+        most = max(section_items.values(), default=0)
+        chosen = []
+        for row in self._db.execute(_SELECTION, (now, site_items, most)):
+            *columns, site_rank, section_rank = row
+            article = _article(*columns)
+            if site_rank <= site_items or section_rank <= section_items.get(article.key.section, 0):  # type: ignore[union-attr]
+                chosen.append(article)
+        valid_from = newest if newest is not None else -math.inf
+        valid_until = next_date if next_date is not None else math.inf
+        return Selection(tuple(chosen), published, valid_from, valid_until)
 
     def store_articles(self, parsed: Iterable[CachedArticle]) -> None:
         now = time.time_ns()
@@ -200,11 +282,10 @@ class BuildCache:
         with self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def prune_articles(self, present: set[str]) -> None:
+    def forget_articles(self, paths: Iterable[str]) -> None:
         """Forget the rows of files that are gone."""
-        stored = {path for (path,) in self._db.execute("SELECT path FROM articles")}
         with self._transaction():
-            self._db.executemany("DELETE FROM articles WHERE path = ?", [(p,) for p in stored - present])
+            self._db.executemany("DELETE FROM articles WHERE path = ?", [(path,) for path in paths])
 
     # --- feeds and the last build -------------------------------------------------------------
 

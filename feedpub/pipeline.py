@@ -125,7 +125,7 @@ def build_site(
     cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
     workers = _Workers(jobs)
     try:
-        if cache is not None:
+        if cache.persistent:
             reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
             if reused is not None:
                 return reused
@@ -133,23 +133,22 @@ def build_site(
         return dataclasses.replace(result, warnings=cache_problems + result.warnings)
     finally:
         workers.close()
-        if cache is not None:
-            cache.close()
+        cache.close()
 
 
-def _open_cache(cache_dir: Path | None, settings_fingerprint: str) -> tuple[BuildCache | None, tuple[Problem, ...]]:
-    """The cache only ever saves work: when it cannot be opened, build without it and say so."""
+def _open_cache(cache_dir: Path | None, settings_fingerprint: str) -> tuple[BuildCache, tuple[Problem, ...]]:
+    """The cache only ever saves work: when it cannot be opened, build without it (with one in
+    memory, for this build only) and say so."""
     if cache_dir is None:
-        return None, ()
+        return BuildCache.in_memory(settings_fingerprint), ()
     import sqlite3
 
     try:
         return BuildCache.open(cache_dir, settings_fingerprint), ()
     except (OSError, sqlite3.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, (
-            Problem(cache_dir, None, None, f"build cache not used ({reason}); building without it", Level.WARNING),
-        )
+        warning = Problem(cache_dir, None, None, f"build cache not used ({reason}); building without it", Level.WARNING)
+        return BuildCache.in_memory(settings_fingerprint), (warning,)
 
 
 def _read_or_missing(path: Path) -> bytes:
@@ -182,7 +181,7 @@ def _build(
     listing: Listing,
     settings_fingerprint: str,
     inputs: str,
-    cache: BuildCache | None,
+    cache: BuildCache,
     workers: _Workers,
     out_dir: Path,
     now: datetime,
@@ -195,22 +194,26 @@ def _build(
     if settings is None:
         raise ContentErrors(tuple(problems))
     sources = settings.sources_of(listing)
-    articles = _load_articles(sources, settings, cache, workers)
-    for article in articles:
-        problems.extend(article.problems)
-    problems.extend(duplicate_problems((a.path, a.key.section, a.key.slug, a.key.id) for a in articles if a.key))
+    _check_articles(sources, settings, cache, workers)
+    # Problems and clashes come from the cache, in listing order; a rebuild never loads every row.
+    order = {source.path: index for index, source in enumerate(sources)}
+    for _, file_problems in sorted(cache.problems(), key=lambda row: order[row[0]]):
+        problems.extend(file_problems)
+    clashes = sorted(cache.clashes(), key=lambda row: order[row[0]])
+    problems.extend(duplicate_problems(clashes))
     if any(p.level is Level.ERROR for p in problems):
         raise ContentErrors(tuple(problems))
 
-    selected, published, valid_from, valid_until = _select(settings, articles, now.timestamp())
+    limits = {section.name: section.feed_items for section in settings.sections}
+    selection = cache.selection(now.timestamp(), settings.site.feed_items, limits)
     # A feed is reused when the cache says it would come out the same and its files are exactly
     # as the last build left them: it needs neither bytes nor a write.
-    last = cache.last_build() if cache is not None else None
+    last = cache.last_build()
     previous = last.outputs if last is not None else {}
     built, untouched, entries, plans = _build_feeds(
         settings,
         settings_fingerprint,
-        selected,
+        selection.articles,
         cache,
         workers,
         lambda relpath: _stat_matches(out_dir / relpath, previous.get(relpath)),
@@ -227,16 +230,17 @@ def _build(
     warnings = tuple(p for p in problems if p.level is Level.WARNING) + tuple(_oversized(out_dir, sizes))
     feed_count = len(documents) + len(untouched) - 1  # the index page is not a feed
     links = snippet(settings.site, plans)
-    if cache is not None and write:
+    if cache.persistent and write:
         outputs = {relpath: previous[relpath] for relpath in untouched}
         for document in documents:
             stat = (out_dir / document.relpath).stat()
             outputs[document.relpath] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-        build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, published, links)
+        valid_from, valid_until = selection.valid_from, selection.valid_until
+        build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, selection.published, links)
         stored_entries = {path: (sha256, entry.rss, entry.atom) for path, (sha256, entry) in entries.items()}
         shown = {item.path for plan in plans for item in plan.items}
         cache.store_build({d.relpath: fp for d, fp in built}, set(outputs), stored_entries, shown, build)
-    return BuildResult(feed_count, changed, warnings, published, links)
+    return BuildResult(feed_count, changed, warnings, selection.published, links)
 
 
 def _oversized(out_dir: Path, sizes: dict[str, int]) -> Iterator[Problem]:
@@ -262,29 +266,22 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
 # --- loading articles ----------------------------------------------------------------------------
 
 
-def _load_articles(
-    sources: Sequence[SourceFile], settings: Settings, cache: BuildCache | None, workers: _Workers
-) -> list[CachedArticle]:
-    """Every article's parse result, in listing order: from the cache when its file is unchanged."""
-    stored = cache.articles() if cache is not None else {}
-    by_path: dict[str, CachedArticle] = {}
+def _check_articles(sources: Sequence[SourceFile], settings: Settings, cache: BuildCache, workers: _Workers) -> None:
+    """Parse and check every article whose file changed since the cache saw it; store the results."""
+    stored = cache.identities()
     misses: list[SourceFile] = []
     for source in sources:
         row = stored.get(source.path)
-        if row is not None and row.identity == source.identity_text and source.identity[3] < row.recorded_ns - RACY_NS:
-            by_path[row.path] = row
-        else:
+        if row is None or row[0] != source.identity_text or source.identity[3] >= row[1] - RACY_NS:
             misses.append(source)
     # Small chunks keep both workers busy to the end (the last of a few big ones ran alone).
     count = max(workers.jobs * 4, math.ceil(len(misses) / PARSE_CHUNK))
     tasks = [(settings, chunk) for chunk in _chunks(misses, count)]
     for parsed in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
-        if cache is not None:
-            cache.store_articles(parsed)
-        by_path.update((article.path, article) for article in parsed)
-    if cache is not None and len(stored) > len(sources) - len(misses):
-        cache.prune_articles({source.path for source in sources})
-    return [by_path[s.path] for s in sources]
+        cache.store_articles(parsed)
+    gone = stored.keys() - {source.path for source in sources}
+    if gone:
+        cache.forget_articles(gone)
 
 
 def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:
@@ -316,36 +313,6 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArti
     return results
 
 
-def _select(
-    settings: Settings, articles: Iterable[CachedArticle], now: float
-) -> tuple[list[CachedArticle], int, float, float]:
-    """The articles any feed shows (newest first), how many are published, and the window of
-    build times in which that choice stays the same (for the no-op fast path)."""
-    published = []
-    valid_from, valid_until = -math.inf, math.inf
-    for article in articles:
-        key = article.key
-        if key is None or key.draft:
-            continue
-        if key.date <= now:
-            published.append(article)
-            valid_from = max(valid_from, key.date)
-        else:
-            valid_until = min(valid_until, key.date)
-    from feedpub.model import feed_order
-
-    published.sort(key=lambda a: feed_order(_key(a).date, _key(a).updated, _key(a).id))
-    chosen = {a.path for a in published[: settings.site.feed_items]}
-    per_section: dict[str, int] = {}
-    limits = {s.name: s.feed_items for s in settings.sections}
-    for article in published:
-        section = _key(article).section
-        per_section[section] = per_section.get(section, 0) + 1
-        if per_section[section] <= limits[section]:
-            chosen.add(article.path)
-    return [a for a in published if a.path in chosen], len(published), valid_from, valid_until
-
-
 def _key(article: CachedArticle) -> ArticleKey:
     assert article.key is not None  # only articles without errors are selected
     return article.key
@@ -368,7 +335,7 @@ def _build_feeds(
     settings: Settings,
     settings_fingerprint: str,
     selected: Sequence[CachedArticle],
-    cache: BuildCache | None,
+    cache: BuildCache,
     workers: _Workers,
     untouched: Callable[[str], bool],
 ) -> tuple[list[tuple[FeedDocument, str]], set[str], dict[str, tuple[str, EntryXml]], tuple[FeedPlan[Any], ...]]:
@@ -381,7 +348,7 @@ def _build_feeds(
     from feedpub.building import EntryXml, plan_selection
 
     plans = plan_selection(settings.site, settings.sections, selected, lambda article: _key(article).section)
-    cached = cache.feed_fingerprints() if cache is not None else {}
+    cached = cache.feed_fingerprints()
     reused: set[str] = set()
     to_build: list[tuple[FeedPlan[CachedArticle], str]] = []
     for plan in plans:
@@ -395,7 +362,7 @@ def _build_feeds(
         else:
             to_build.append((plan, plan_fingerprint))
     wanted = {item.path: item.sha256 for plan, _ in to_build for item in plan.items}
-    stored = cache.entries(wanted.items()) if cache is not None else {}
+    stored = cache.entries(wanted.items())
     known = {path: EntryXml(rss, atom) for path, (rss, atom) in stored.items()}
     made: dict[str, tuple[str, EntryXml]] = {}
     built: list[tuple[FeedDocument, str]] = []

@@ -220,3 +220,29 @@ def test_oversized_feed_warning_survives_partial_rebuilds(content: Path, write: 
     second = build(content, out, cache)
     assert "technology/atom.xml" in second.changed
     assert sorted(str(w.path.relative_to(out)) for w in second.warnings if "MB" in w.message) == oversized
+
+
+def test_items_chosen_in_sql_follow_the_same_order_as_the_loader(content: Path, write: Writer, tmp_path: Path) -> None:
+    """The build picks feed items with SQL; the order must be model.feed_order's, as the
+    in-Python planner (building.plan_feeds over load_content) gives it, ties included:
+    equal dates, then equal updates too, broken by id in code point order ("Z" < "a" < "é")."""
+    from lxml import etree
+
+    from feedpub.building import plan_feeds
+    from feedpub.loading import load_content
+
+    stamp = "2026-03-05T08:00:00Z"
+    write("technology/later-update.md", article("Later update", stamp, updated="2026-03-06T08:00:00Z"))
+    for number, tie in enumerate(("zulu", "Zulu", "alpha", "\u00e9t\u00e9", "10", "9")):
+        write(f"science/tie-{number}.md", article(f"Tie {tie}", stamp, id=f"urn:x-tie:{tie}"))
+    write("science/older.md", article("Older", "2026-03-04T23:59:59+00:00"))
+    write("science/offset.md", article("Same instant, other offset", "2026-03-05T09:00:00+01:00", id="urn:x-tie:A"))
+    out = tmp_path / "out"
+    build(content, out, tmp_path / "cache")
+    built_content, _ = load_content(content)
+    plans = {plan.atom_path: plan for plan in plan_feeds(built_content, NOW)}
+    assert len(plans["atom.xml"].items) == 3  # the site window cuts inside the tie
+    for relpath, plan in plans.items():
+        root = etree.fromstring((out / relpath).read_bytes())
+        ids = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}id")][1:]  # the feed's own id first
+        assert ids == [a.id for a in plan.items], relpath
