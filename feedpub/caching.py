@@ -26,7 +26,7 @@ from typing import NamedTuple
 from feedpub import __version__
 from feedpub.errors import Level, Problem
 
-SCHEMA = 6
+SCHEMA = 7
 # A file modified this close to when its row was recorded may have changed again within the
 # same timestamp tick: such "racy" rows are confirmed by hashing the file (as git does).
 RACY_NS = 2_000_000_000
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS articles (
     section TEXT, slug TEXT, id TEXT, date REAL, updated REAL, draft INTEGER, updated_text TEXT,
     problems TEXT NOT NULL
 );
+-- Newest first within a section (model.feed_order): each section's feed is a short index scan.
+CREATE INDEX IF NOT EXISTS articles_by_section_newest ON articles (section, date DESC, updated DESC, id);
 CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, rss BLOB NOT NULL, atom BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS feeds (relpath TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 """
@@ -128,16 +130,17 @@ _PUBLISHED = "section IS NOT NULL AND NOT draft"
 _PUBLISHED_COUNT = f"SELECT count(*), max(date) FROM articles WHERE {_PUBLISHED} AND date <= ?"  # noqa: S608
 _NEXT_SCHEDULED = f"SELECT min(date) FROM articles WHERE {_PUBLISHED} AND date > ?"  # noqa: S608
 # Newest first, ties broken by update time then id (text compares by code point, as in Python).
-_NEWEST_FIRST = "ORDER BY date DESC, updated DESC, id"
-_SELECTION = f"""
-SELECT * FROM (
-    SELECT {", ".join(_ARTICLE_COLUMNS)},
-        row_number() OVER ({_NEWEST_FIRST}) AS site_rank,
-        row_number() OVER (PARTITION BY section {_NEWEST_FIRST}) AS section_rank
-    FROM articles WHERE {_PUBLISHED} AND date <= ?
-) WHERE site_rank <= ? OR section_rank <= ?
-ORDER BY site_rank
+_NEWEST_IN_SECTION = f"""
+SELECT {", ".join(_ARTICLE_COLUMNS)} FROM articles
+WHERE section = ? AND NOT draft AND date <= ?
+ORDER BY date DESC, updated DESC, id LIMIT ?
 """  # noqa: S608
+
+
+def _order(article: CachedArticle) -> tuple[float, float, str, str]:
+    key = article.key
+    assert key is not None  # only articles without errors are published
+    return key.date, key.updated, key.id, key.section
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,21 +253,29 @@ class BuildCache:
         return list(self._db.execute(_CLASHES))
 
     def selection(self, now: float, site_items: int, section_items: dict[str, int]) -> Selection:
-        """The articles any feed shows, newest first (the order of model.feed_order), chosen in
-        SQL so a rebuild never loads every row: the newest site_items published articles, and
-        the newest section_items[section] of each section."""
+        """The articles any feed shows, newest first (model.feed_order), chosen in SQL so a
+        rebuild never loads every row: the newest site_items published articles, and the newest
+        section_items[section] of each section. The site's newest are among its sections' newest
+        site_items, so one short index scan per section finds everything."""
+        from feedpub.model import feed_order  # not at the top: the no-op rebuild never needs the records
+
         published, newest = self._db.execute(_PUBLISHED_COUNT, (now,)).fetchone()
         (next_date,) = self._db.execute(_NEXT_SCHEDULED, (now,)).fetchone()
-        most = max(section_items.values(), default=0)
-        chosen = []
-        for row in self._db.execute(_SELECTION, (now, site_items, most)):
-            *columns, site_rank, section_rank = row
-            article = _article(*columns)
-            if site_rank <= site_items or section_rank <= section_items.get(article.key.section, 0):  # type: ignore[union-attr]
-                chosen.append(article)
+        candidates: list[CachedArticle] = []
+        for section, items in section_items.items():
+            rows = self._db.execute(_NEWEST_IN_SECTION, (section, now, max(items, site_items)))
+            candidates.extend(_article(*row) for row in rows)
+        candidates.sort(key=lambda article: feed_order(*_order(article)[:3]))
+        chosen = {article.path for article in candidates[:site_items]}
+        shown: dict[str, int] = {}
+        for article in candidates:
+            section = _order(article)[3]
+            shown[section] = shown.get(section, 0) + 1
+            if shown[section] <= section_items[section]:
+                chosen.add(article.path)
         valid_from = newest if newest is not None else -math.inf
         valid_until = next_date if next_date is not None else math.inf
-        return Selection(tuple(chosen), published, valid_from, valid_until)
+        return Selection(tuple(a for a in candidates if a.path in chosen), published, valid_from, valid_until)
 
     def store_articles(self, parsed: Iterable[CachedArticle]) -> None:
         now = time.time_ns()
