@@ -112,12 +112,7 @@ class Document:
 
 def read_text(path: Path | str, reporter: FieldReporter) -> str | None:
     try:
-        # Unbuffered, sized by fstat: a third of the cost of a buffered read of a small file.
-        with open(path, "rb", buffering=0) as stream:
-            size = os.fstat(stream.fileno()).st_size
-            raw = stream.read(min(size, MAX_FILE_BYTES) + 1) or b""
-            if len(raw) > size:  # grew since fstat (or not a regular file): read on to the limit
-                raw += stream.read(MAX_FILE_BYTES + 1 - len(raw)) or b""
+        raw, size = _read_limited(path)
     except OSError as exc:
         reporter.error(None, f"cannot read file ({exc.strerror})")
         return None
@@ -130,15 +125,32 @@ def read_text(path: Path | str, reporter: FieldReporter) -> str | None:
     return decode(raw, reporter)
 
 
+def _read_limited(path: Path | str) -> tuple[bytes, int]:
+    """The file's bytes (at most one past the limit) and its size by fstat. os-level calls sized
+    by fstat: a third of the cost of a buffered read, for ten thousand small files."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(descriptor).st_size
+        raw = os.read(descriptor, min(size, MAX_FILE_BYTES) + 1)
+        if len(raw) != size:  # grew or shrank since fstat, a short read, or not a regular file
+            while len(raw) <= MAX_FILE_BYTES and (more := os.read(descriptor, MAX_FILE_BYTES + 1 - len(raw))):
+                raw += more
+        return raw, size
+    finally:
+        os.close(descriptor)
+
+
 def decode(raw: bytes, reporter: FieldReporter) -> str | None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         reporter.error(None, "file is UTF-16 (expected UTF-8 text)")
         return None
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # a UTF-8 BOM is fine, and dropped
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw[bom:].decode("utf-8") if bom else raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        reporter.error(None, f"not valid UTF-8 at byte {exc.start} (expected UTF-8 text)", line=line)
+        start = exc.start + bom
+        line = raw.count(b"\n", 0, start) + 1
+        reporter.error(None, f"not valid UTF-8 at byte {start} (expected UTF-8 text)", line=line)
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
