@@ -9,95 +9,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 
 from feedpub import simpleyaml
 from feedpub.reporting import XML_FORBIDDEN, FieldReporter, describe, may_have_forbidden
 
 # An article this large would make its feeds too big for readers (they refuse feeds of a few MB).
 MAX_FILE_BYTES = 2_000_000
+# python-frontmatter's YAMLHandler.FM_BOUNDARY (tested equal): the '---' lines around the YAML.
+FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", re.MULTILINE)
-
-
-class FrontmatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml's C loader (7x faster), keeping timestamps as text so dates are parsed in one place."""
-
-
-FrontmatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),
-)
-
-
-class _Handler(YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> Any:
-        """Safe YAML load, fast for the plain shapes frontmatter uses, PyYAML's meaning always.
-
-        feedpub.simpleyaml reads the common subset line by line (tested against PyYAML); then
-        PyYAML's C parser with a direct constructor for mappings, lists and scalars; anything
-        else (merge keys, sets, binary, deep or recursive aliases) gets PyYAML's own constructor.
-        """
-        simple = simpleyaml.load(fm)
-        if simple is not None:
-            return simple
-        loader = FrontmatterLoader(fm)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            try:
-                return _construct(loader, node, 0)
-            except _Unusual:
-                return loader.construct_document(node)
-        finally:
-            loader.dispose()
-
-
-class _Unusual(Exception):
-    """A YAML shape the fast constructor leaves to PyYAML."""
-
-
-_TAG = "tag:yaml.org,2002:"
-_SCALARS: dict[str, Callable[[Any, Any], object]] = {
-    f"{_TAG}str": lambda loader, node: node.value,
-    f"{_TAG}timestamp": lambda loader, node: node.value,
-    f"{_TAG}null": lambda loader, node: None,
-    f"{_TAG}bool": lambda loader, node: loader.construct_yaml_bool(node),
-    f"{_TAG}int": lambda loader, node: loader.construct_yaml_int(node),
-    f"{_TAG}float": lambda loader, node: loader.construct_yaml_float(node),
-}
-
-
-def _construct(loader: Any, node: Any, depth: int) -> object:
-    if depth > 64:
-        raise _Unusual
-    if isinstance(node, yaml.ScalarNode):
-        scalar = _SCALARS.get(node.tag)
-        if scalar is None:
-            raise _Unusual
-        return scalar(loader, node)
-    if isinstance(node, yaml.SequenceNode) and node.tag == f"{_TAG}seq":
-        return [_construct(loader, item, depth + 1) for item in node.value]
-    if isinstance(node, yaml.MappingNode) and node.tag == f"{_TAG}map":
-        mapping: dict[object, object] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == f"{_TAG}merge":
-                raise _Unusual
-            key = _construct(loader, key_node, depth + 1)
-            if not isinstance(key, str | int | float | bool | None):
-                raise _Unusual  # let PyYAML report an unhashable key its own way
-            mapping[key] = _construct(loader, value_node, depth + 1)
-        return mapping
-    raise _Unusual
-
-
-HANDLER = _Handler()
 
 
 @dataclass(slots=True)
@@ -172,8 +94,8 @@ def decode(raw: bytes, reporter: FieldReporter) -> str | None:
 
 def split_frontmatter(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
     """The opening and closing '---' lines of the frontmatter, or None."""
-    opening = HANDLER.FM_BOUNDARY.match(text)
-    closing = HANDLER.FM_BOUNDARY.search(text, opening.end()) if opening else None
+    opening = FM_BOUNDARY.match(text)
+    closing = FM_BOUNDARY.search(text, opening.end()) if opening else None
     return (opening, closing) if opening and closing else None
 
 
@@ -191,7 +113,7 @@ def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
     split = split_frontmatter(text)
     if split is None:
         message = "no frontmatter (expected the file to start with a '---' line)"
-        if HANDLER.FM_BOUNDARY.match(text):
+        if FM_BOUNDARY.match(text):
             message = "frontmatter is not closed (expected a second '---' line after the YAML)"
         reporter.error(None, message, line=1)
         return None
@@ -203,16 +125,20 @@ def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
         meta, keys = simple
         reporter.values_clean = True  # the fast path reads no escapes: values are slices of clean text
     else:
+        # PyYAML (through python-frontmatter's handler), imported only for the rare file outside
+        # the fast path, so most builds never pay for importing it.
+        from feedpub import fullyaml
+
         try:
-            meta = HANDLER.load(fm_text)
-        except yaml.MarkedYAMLError as exc:
+            meta = fullyaml.HANDLER.load(fm_text)
+        except fullyaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = first_line + mark.line if mark else first_line
             reporter.error(
                 None, f"malformed YAML frontmatter: {exc.problem or exc.context} (expected valid YAML)", line=line
             )
             return None
-        except yaml.YAMLError as exc:
+        except fullyaml.YAMLError as exc:
             reporter.error(None, f"malformed YAML frontmatter: {exc} (expected valid YAML)", line=first_line)
             return None
         if meta is None:

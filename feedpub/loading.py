@@ -7,8 +7,6 @@ everything there is to fix.
 
 from __future__ import annotations
 
-import functools
-import mimetypes
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
@@ -123,10 +121,27 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", url)
 
 
-@functools.lru_cache(maxsize=64)
-def _image_type(extension: str) -> str | None:
-    guessed, _ = mimetypes.guess_type(f"x.{extension}")
-    return guessed if guessed and guessed.startswith("image/") else None
+# Image media types by extension: a fixed table, not the mimetypes module, whose answers depend
+# on the machine's /etc/mime.types (the same content must give the same feed everywhere) and
+# which reads those files on first use.
+IMAGE_TYPES = {
+    "apng": "image/apng",
+    "avif": "image/avif",
+    "bmp": "image/bmp",
+    "gif": "image/gif",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "ico": "image/vnd.microsoft.icon",
+    "jpe": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jpg": "image/jpeg",
+    "jxl": "image/jxl",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "webp": "image/webp",
+}
 
 
 def _resolve(base: str, url: str) -> tuple[str, bool]:
@@ -173,7 +188,7 @@ def _image(meta: Mapping[str, object], permalink: str, reporter: FieldReporter) 
             "image.alt", "missing alt text (expected a short description of the image for readers who cannot see it)"
         )
     if media_type is None:
-        media_type = _image_type(absolute.rsplit("?", 1)[0].rsplit("#", 1)[0].rsplit(".", 1)[-1].lower())
+        media_type = IMAGE_TYPES.get(absolute.rsplit("?", 1)[0].rsplit("#", 1)[0].rsplit(".", 1)[-1].lower())
     elif not re.fullmatch(r"image/[A-Za-z0-9.+-]+", media_type):
         reporter.error("image.type", f"{media_type!r} is not an image media type (expected e.g. image/jpeg)")
         media_type = None

@@ -4,7 +4,7 @@ Handles only: top-level `key: value` lines; values that are plain, single- or do
 (no escapes) scalars, flow lists `[a, b]` and flow maps `{k: v}` of plain scalars; and one
 nested level (`key:` followed by `  - item` or `  sub: value` lines). Plain scalars get
 PyYAML's own implicit tags (so `no` is False and `2026-01-01` a timestamp) and PyYAML's own
-constructors. Anything else returns None and the caller uses PyYAML: the result is always
+constructors' results. Anything else returns None and the caller uses PyYAML: the result is always
 what PyYAML would give, which tests/test_simpleyaml.py checks against PyYAML on generated input.
 """
 
@@ -13,32 +13,91 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import yaml
-
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z")
 _NESTED_KEY_LINE = re.compile(r" {2}([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?\Z")
 _PLAIN_START_FORBIDDEN = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_FORBIDDEN = re.compile(r"[,\[\]{}\"':]")
 _TAG = "tag:yaml.org,2002:"
 # Characters PyYAML refuses (its reader's NON_PRINTABLE) or reads as line breaks (NEL, LS, PS),
-# and the byte order mark: text with any of them is left to PyYAML.
-_OUTSIDE = re.compile("[^\x09\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-_RESOLVER = yaml.resolver.Resolver()
-_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    first: list(resolvers) for first, resolvers in _RESOLVER.yaml_implicit_resolvers.items() if first is not None
-}
-assert None not in _RESOLVER.yaml_implicit_resolvers  # no wildcard resolvers, or the shortcut is wrong
-assert not _RESOLVER.yaml_path_resolvers  # nor path resolvers
+# and the byte order mark: text with any of them is left to PyYAML. Written as the characters
+# outside PyYAML's printable set (compiling the negated set costs milliseconds at every start).
+_OUTSIDE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+
+# PyYAML's implicit resolvers (yaml/resolver.py) in its order: (tag, pattern, first characters).
+# A copy, so the fast path never imports PyYAML; tests/test_simpleyaml.py checks it is exact.
+_IMPLICIT: list[tuple[str, str, tuple[str, ...]]] = [
+    (
+        "bool",
+        (
+            "^(?:yes|Yes|YES|no|No|NO\n"
+            "                    |true|True|TRUE|false|False|FALSE\n"
+            "                    |on|On|ON|off|Off|OFF)$"
+        ),
+        ("y", "Y", "n", "N", "t", "T", "f", "F", "o", "O"),
+    ),
+    (
+        "float",
+        (
+            "^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?\n"
+            "                    |\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?\n"
+            "                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*\n"
+            "                    |[-+]?\\.(?:inf|Inf|INF)\n"
+            "                    |\\.(?:nan|NaN|NAN))$"
+        ),
+        ("-", "+", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "."),
+    ),
+    (
+        "int",
+        (
+            "^(?:[-+]?0b[0-1_]+\n"
+            "                    |[-+]?0[0-7_]+\n"
+            "                    |[-+]?(?:0|[1-9][0-9_]*)\n"
+            "                    |[-+]?0x[0-9a-fA-F_]+\n"
+            "                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
+        ),
+        ("-", "+", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+    ),
+    (
+        "merge",
+        "^(?:<<)$",
+        ("<",),
+    ),
+    (
+        "null",
+        ("^(?: ~\n                    |null|Null|NULL\n                    | )$"),
+        ("n", "N", "~", ""),
+    ),
+    (
+        "timestamp",
+        (
+            "^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\n"
+            "                    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?\n"
+            "                     (?:[Tt]|[ \\t]+)[0-9][0-9]?\n"
+            "                     :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?\n"
+            "                     (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$"
+        ),
+        ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+    ),
+    (
+        "value",
+        "^(?:=)$",
+        ("=",),
+    ),
+    (
+        "yaml",
+        "^(?:!|&|\\*)$",
+        ("!", "&", "*"),
+    ),
+]
+_VERBOSE = frozenset({"bool", "float", "int", "null", "timestamp"})  # compiled with re.X, as PyYAML does
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _name, _pattern, _firsts in _IMPLICIT:
+    _compiled = re.compile(_pattern, re.X if _name in _VERBOSE else 0)
+    for _first in _firsts:
+        _RESOLVERS.setdefault(_first, []).append((f"{_TAG}{_name}", _compiled))
 _STR = f"{_TAG}str"
 _TEXT_KEYS: set[str] = set()  # keys already known to resolve to text
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_CONSTRUCT: dict[str, Callable[[yaml.ScalarNode], object]] = {
-    f"{_TAG}null": lambda node: None,
-    f"{_TAG}bool": _CONSTRUCTOR.construct_yaml_bool,
-    f"{_TAG}int": _CONSTRUCTOR.construct_yaml_int,
-    f"{_TAG}float": _CONSTRUCTOR.construct_yaml_float,
-    f"{_TAG}timestamp": lambda node: node.value,  # dates are parsed by feedpub.dates, as text
-}
+_BOOLEANS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
 
 
 class _NotSimple(Exception):
@@ -165,7 +224,38 @@ def _plain(value: str, *, flow: bool) -> object:
     construct = _CONSTRUCT.get(tag)
     if construct is None:
         raise _NotSimple
-    return construct(yaml.ScalarNode(tag, value))
+    return construct(value)
+
+
+def _integer(value: str) -> int:
+    """PyYAML's SafeConstructor.construct_yaml_int, but for sexagesimal (1:30), left to PyYAML."""
+    digits = value.replace("_", "")
+    sign = -1 if digits[0] == "-" else 1
+    if digits[0] in "+-":
+        digits = digits[1:]
+    try:
+        if digits == "0":
+            return 0
+        if digits.startswith("0b"):
+            return sign * int(digits[2:], 2)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        if digits[0] == "0":
+            return sign * int(digits, 8)
+        if ":" in digits:
+            raise _NotSimple
+        return sign * int(digits)
+    except ValueError:  # "0b_": PyYAML fails its own way
+        raise _NotSimple from None
+
+
+_CONSTRUCT: dict[str, Callable[[str], object]] = {
+    f"{_TAG}null": lambda value: None,
+    f"{_TAG}bool": lambda value: _BOOLEANS[value.lower()],
+    f"{_TAG}int": _integer,
+    f"{_TAG}timestamp": lambda value: value,  # dates are parsed by feedpub.dates, as text
+    # Floats (and merge keys, values) are rare in frontmatter: PyYAML reads them.
+}
 
 
 def _resolve(value: str) -> str:

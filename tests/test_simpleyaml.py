@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedpub import simpleyaml
-from feedpub.documents import FrontmatterLoader
+from feedpub.fullyaml import FrontmatterLoader
+from tests.conftest import PROJECT
 
 
 def pyyaml(text: str) -> object:
@@ -160,3 +163,38 @@ def test_seed_article_frontmatter_takes_the_fast_path() -> None:
         if path.name != "_index.md":
             frontmatter_text = path.read_text(encoding="utf-8").split("---")[1]
             assert simpleyaml.load(frontmatter_text) == pyyaml(frontmatter_text) != {}
+
+
+def test_resolver_table_is_pyyamls_own() -> None:
+    """The fast path carries a copy of PyYAML's implicit resolvers (so it never imports PyYAML):
+    same tags, same patterns and flags, same first characters, same order."""
+    ours = {first: [(tag, p.pattern, p.flags) for tag, p in pairs] for first, pairs in simpleyaml._RESOLVERS.items()}
+    theirs = {
+        first: [(tag, p.pattern, p.flags) for tag, p in pairs]
+        for first, pairs in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    assert ours == theirs
+
+
+def test_frontmatter_boundary_is_python_frontmatters() -> None:
+    from frontmatter.default_handlers import YAMLHandler
+
+    from feedpub.documents import FM_BOUNDARY
+
+    assert (FM_BOUNDARY.pattern, FM_BOUNDARY.flags) == (YAMLHandler.FM_BOUNDARY.pattern, YAMLHandler.FM_BOUNDARY.flags)
+
+
+def test_reading_typical_articles_never_imports_pyyaml(tmp_path: Path) -> None:
+    """PyYAML is imported only for frontmatter outside the fast path: a rebuild after an edit
+    must not pay for it."""
+    article = tmp_path / "a.md"
+    article.write_text("---\ntitle: A\ndate: 2026-03-01\ncount: 12\ndraft: no\ntags: [x, y]\n---\n\nText.\n")
+    code = (
+        "import sys; from pathlib import Path; from feedpub.documents import parse_document; "
+        "from feedpub.reporting import FieldReporter; "
+        f"d = parse_document(Path({str(article)!r}), FieldReporter(Path('a'))); "
+        "assert d.meta == {'title': 'A', 'date': '2026-03-01', 'count': 12, 'draft': False, 'tags': ['x', 'y']}, d.meta; "
+        "assert 'yaml' not in sys.modules and 'frontmatter' not in sys.modules, 'PyYAML imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False)
+    assert result.returncode == 0, result.stderr
