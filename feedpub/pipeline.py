@@ -63,8 +63,13 @@ class _Workers:
         if not parallel or self.jobs < 2 or len(items) < 2:
             return (function(item) for item in items)
         if self.pool is None:
+            import gc
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
+
+            # Everything alive now (modules, the listing) moves out of the collector's sight:
+            # workers neither scan it on every collection nor copy its pages by touching it.
+            gc.freeze()
 
             self.pool = ProcessPoolExecutor(
                 self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
