@@ -126,6 +126,7 @@ WHERE (section, slug) IN (SELECT section, slug FROM articles WHERE section IS NO
                           GROUP BY section, slug HAVING count(*) > 1)
    OR id IN (SELECT id FROM articles WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1)
 """
+_SAME_SLUG_OR_ID = "SELECT path, section, slug, id FROM articles WHERE (section = ? AND slug = ?) OR id = ?"
 _PUBLISHED = "section IS NOT NULL AND NOT draft"
 _PUBLISHED_COUNT = f"SELECT count(*), max(date) FROM articles WHERE {_PUBLISHED} AND date <= ?"  # noqa: S608
 _NEXT_SCHEDULED = f"SELECT min(date) FROM articles WHERE {_PUBLISHED} AND date > ?"  # noqa: S608
@@ -252,6 +253,27 @@ class BuildCache:
         """(path, section, slug, id) of every article sharing its slug (in its section) or its id."""
         return list(self._db.execute(_CLASHES))
 
+    def clashes_of(self, paths: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """As clashes(), for a table that was clash-free before the rows at these paths changed:
+        only those rows can clash, so only their slugs and ids are looked up."""
+        found: dict[str, tuple[str, str, str, str]] = {}
+        for path in paths:
+            row = self._db.execute("SELECT section, slug, id FROM articles WHERE path = ?", (path,)).fetchone()
+            if row is None or row[0] is None:
+                continue  # gone, or has errors (no key)
+            same = self._db.execute(_SAME_SLUG_OR_ID, row).fetchall()
+            if len(same) > 1:
+                found.update((clash[0], clash) for clash in same)
+        return list(found.values())
+
+    def clash_free(self) -> bool:
+        """True when the rows were checked for clashes, none found, and none stored since."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'clash_free'").fetchone()
+        return row is not None and row[0] == "1"
+
+    def mark_clash_free(self) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clash_free', '1')")
+
     def selection(self, now: float, site_items: int, section_items: dict[str, int]) -> Selection:
         """The articles any feed shows, newest first (model.feed_order), chosen in SQL so a
         rebuild never loads every row: the newest site_items published articles, and the newest
@@ -291,6 +313,8 @@ class BuildCache:
             for a in parsed
         ]
         with self._transaction():
+            # New rows may clash with old ones: until they are checked, the table is not known clash-free.
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clash_free', '0')")
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def forget_articles(self, paths: Iterable[str]) -> None:

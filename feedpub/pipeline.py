@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 # Worker processes pay off only past this much work (measured: fork + transfer ~20 ms).
 PARALLEL_PARSE_MIN = 400
 PARALLEL_FEEDS_MIN = 6
-PARSE_CHUNK = int(os.environ.get("FEEDPUB_CHUNK", "250"))
+PARSE_CHUNK = 250
+CLASH_LOOKUPS_MAX = 32  # beyond this many changed articles, one pass over all rows is cheaper
 FEED_SIZE_WARNING = 2_000_000
 
 T = TypeVar("T")
@@ -199,12 +200,17 @@ def _build(
     if settings is None:
         raise ContentErrors(tuple(problems))
     sources = settings.sources_of(listing)
-    _check_articles(sources, settings, cache, workers)
+    was_clash_free = cache.clash_free()
+    rechecked = _check_articles(sources, settings, cache, workers)
     # Problems and clashes come from the cache, in listing order; a rebuild never loads every row.
     order = {source.path: index for index, source in enumerate(sources)}
     for _, file_problems in sorted(cache.problems(), key=lambda row: order[row[0]]):
         problems.extend(file_problems)
-    clashes = sorted(cache.clashes(), key=lambda row: order[row[0]])
+    # When the rows were clash-free before, only the changed ones can clash.
+    few = was_clash_free and len(rechecked) <= CLASH_LOOKUPS_MAX
+    clashes = sorted(cache.clashes_of(rechecked) if few else cache.clashes(), key=lambda row: order[row[0]])
+    if not clashes:
+        cache.mark_clash_free()
     problems.extend(duplicate_problems(clashes))
     if any(p.level is Level.ERROR for p in problems):
         raise ContentErrors(tuple(problems))
@@ -271,8 +277,11 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
 # --- loading articles ----------------------------------------------------------------------------
 
 
-def _check_articles(sources: Sequence[SourceFile], settings: Settings, cache: BuildCache, workers: _Workers) -> None:
-    """Parse and check every article whose file changed since the cache saw it; store the results."""
+def _check_articles(
+    sources: Sequence[SourceFile], settings: Settings, cache: BuildCache, workers: _Workers
+) -> list[str]:
+    """Parse and check every article whose file changed since the cache saw it; store the results.
+    Returns the paths of the articles checked afresh."""
     stored = cache.identities()
     misses: list[SourceFile] = []
     for source in sources:
@@ -287,6 +296,7 @@ def _check_articles(sources: Sequence[SourceFile], settings: Settings, cache: Bu
     gone = stored.keys() - {source.path for source in sources}
     if gone:
         cache.forget_articles(gone)
+    return [source.path for source in misses]
 
 
 def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:

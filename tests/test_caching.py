@@ -188,6 +188,35 @@ def test_content_errors_are_reported_from_the_cache_too(site: Path, tmp_path: Pa
     assert not out.exists()
 
 
+def clash_messages(site: Path, out: Path, cache: Path) -> list[tuple[str, str | None, str]]:
+    from feedpub.errors import ContentErrors
+
+    with pytest.raises(ContentErrors) as caught:
+        build(site, out, cache)
+    return [(p.path.name, p.field, p.message.split(" is already used by ")[0]) for p in caught.value.problems]
+
+
+def test_clashes_made_by_an_edit_are_found_and_stay_reported_until_fixed(
+    site: Path, tmp_path: Path, write: Writer
+) -> None:
+    """After a clean build only the changed files are looked up for clashes; a clash must still
+    be reported on every later build until it is fixed, edited file or not."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    write("science/zz-copy.md", article("Copy", "2026-03-09T08:00:00Z", slug="story-1"))  # new file, taken slug
+    expected = [("zz-copy.md", "slug", "'story-1'")]
+    assert clash_messages(site, out, cache) == expected
+    assert clash_messages(site, out, cache) == expected  # nothing changed since: still reported
+    write("technology/story-0.md", article("Story 0", "2026-03-01T08:00:00Z", id="urn:x:taken"))
+    write("science/story-3.md", article("Story 3", "2026-03-04T08:00:00Z", id="urn:x:taken"))
+    assert clash_messages(site, out, cache) == [*expected, ("story-0.md", "id", "'urn:x:taken'")]
+    (site / "science" / "zz-copy.md").unlink()
+    write("science/story-3.md", article("Story 3", "2026-03-04T08:00:00Z"))
+    build(site, out, cache)
+    write("technology/story-2.md", article("Story 2", "2026-03-03T08:00:00Z", id="urn:x:taken"))  # clean, then an edit
+    assert clash_messages(site, out, cache) == [("story-2.md", "id", "'urn:x:taken'")]
+
+
 def test_parallel_build_matches_serial(site: Path, tmp_path: Path, write: Writer) -> None:
     for number in range(450):  # enough files to use worker processes
         write(f"technology/bulk-{number}.md", article(f"Bulk {number}", "2026-02-01T08:00:00Z", body=f"Body {number}."))
