@@ -27,7 +27,8 @@ class SourceFile:
 
     @property
     def identity_text(self) -> str:
-        return ":".join(map(str, self.identity))
+        device, inode, size, mtime_ns, ctime_ns = self.identity
+        return f"{device}:{inode}:{size}:{mtime_ns}:{ctime_ns}"  # as ":".join(map(str, ...)), faster
 
 
 @dataclass(frozen=True, slots=True)
