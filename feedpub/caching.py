@@ -26,7 +26,7 @@ from typing import NamedTuple
 from feedpub import __version__
 from feedpub.errors import Level, Problem
 
-SCHEMA = 7
+SCHEMA = 8
 # A file modified this close to when its row was recorded may have changed again within the
 # same timestamp tick: such "racy" rows are confirmed by hashing the file (as git does).
 RACY_NS = 2_000_000_000
@@ -34,7 +34,8 @@ RACY_NS = 2_000_000_000
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
-    path TEXT PRIMARY KEY, identity TEXT NOT NULL, sha256 TEXT NOT NULL, recorded_ns INTEGER NOT NULL,
+    path TEXT PRIMARY KEY, folder TEXT NOT NULL, identity TEXT NOT NULL, sha256 TEXT NOT NULL,
+    recorded_ns INTEGER NOT NULL,
     section TEXT, slug TEXT, id TEXT, date REAL, updated REAL, draft INTEGER, updated_text TEXT,
     problems TEXT NOT NULL
 );
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS feeds (relpath TEXT PRIMARY KEY, fingerprint TEXT NOT
 
 _ARTICLE_COLUMNS = [
     "path",
+    "folder",
     "identity",
     "sha256",
     "recorded_ns",
@@ -82,6 +84,7 @@ class CachedArticle(NamedTuple):
     """
 
     path: str
+    folder: str  # the section folder the file is in (key.section, for a file without errors)
     identity: str  # feedpub.loading.SourceFile.identity_text
     sha256: str
     key: ArticleKey | None  # None when the file has errors
@@ -102,6 +105,7 @@ class Selection:
 
 def _article(
     path: str,
+    folder: str,
     identity: str,
     sha256: str,
     recorded_ns: int,
@@ -116,10 +120,9 @@ def _article(
 ) -> CachedArticle:
     key = ArticleKey(section, slug, id_, date, updated, bool(draft), updated_text) if section is not None else None
     decoded = problems_from_json(problems) if problems != "[]" else ()
-    return CachedArticle(path, identity, sha256, key, decoded, recorded_ns)
+    return CachedArticle(path, folder, identity, sha256, key, decoded, recorded_ns)
 
 
-_IDENTITIES = "SELECT path, identity, recorded_ns FROM articles"
 _CLASHES = """
 SELECT path, section, slug, id FROM articles
 WHERE (section, slug) IN (SELECT section, slug FROM articles WHERE section IS NOT NULL
@@ -240,9 +243,33 @@ class BuildCache:
 
     # --- articles ---------------------------------------------------------------------------
 
-    def identities(self) -> dict[str, tuple[str, int]]:
-        """Each stored article's file identity and when its row was recorded, by path."""
-        return {path: (identity, recorded) for path, identity, recorded in self._db.execute(_IDENTITIES)}
+    def identities(self, folders: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Each stored article's file identity and when its row was recorded, by path, for the
+        articles in these section folders."""
+        wanted = list(folders)
+        marks = ",".join("?" * len(wanted))
+        query = f"SELECT path, identity, recorded_ns FROM articles WHERE folder IN ({marks})"  # noqa: S608
+        return {path: (identity, recorded) for path, identity, recorded in self._db.execute(query, wanted)}
+
+    def folder_states(self) -> dict[str, tuple[str, int]]:
+        """Section folders whose rows match their files: folder -> (digest of the files' paths
+        and identities, when the check that made them match began)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'folders'").fetchone()
+        try:
+            return {folder: (digest, int(began)) for folder, (digest, began) in json.loads(row[0]).items()}
+        except (AttributeError, TypeError, ValueError):
+            return {}  # none recorded, or unreadable: every folder is checked
+
+    def store_folder_states(self, states: dict[str, tuple[str, int]]) -> None:
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('folders', ?)", (json.dumps(states),))
+
+    def forget_folders_except(self, folders: Iterable[str]) -> None:
+        """Forget the rows of section folders that are gone."""
+        kept = list(folders)
+        marks = ",".join("?" * len(kept))
+        with self._transaction():
+            self._db.execute(f"DELETE FROM articles WHERE folder NOT IN ({marks})", kept)  # noqa: S608
 
     def problems(self) -> Iterator[tuple[str, tuple[Problem, ...]]]:
         """(path, problems) of the articles that have any."""
@@ -304,6 +331,7 @@ class BuildCache:
         rows = [
             (
                 a.path,
+                a.folder,
                 a.identity,
                 a.sha256,
                 now,
@@ -315,7 +343,7 @@ class BuildCache:
         with self._transaction():
             # New rows may clash with old ones: until they are checked, the table is not known clash-free.
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clash_free', '0')")
-            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def forget_articles(self, paths: Iterable[str]) -> None:
         """Forget the rows of files that are gone."""

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import math
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -127,7 +128,8 @@ def build_site(
     """
     listing = list_tree(content_dir)
     settings_fingerprint = fingerprint(__version__, *(_read_or_missing(p) for p in listing.index_files))
-    inputs = fingerprint(settings_fingerprint, [(s.path, s.identity) for s in listing.sources], listing.problems)
+    folders = _folder_digests(listing.sources)
+    inputs = fingerprint(settings_fingerprint, sorted(folders.items()), listing.problems)
     cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
     workers = _Workers(jobs)
     try:
@@ -135,11 +137,20 @@ def build_site(
             reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
             if reused is not None:
                 return reused
-        result = _build(listing, settings_fingerprint, inputs, cache, workers, out_dir, now, write)
+        result = _build(listing, settings_fingerprint, inputs, folders, cache, workers, out_dir, now, write)
         return dataclasses.replace(result, warnings=cache_problems + result.warnings)
     finally:
         workers.close()
         cache.close()
+
+
+def _folder_digests(sources: Sequence[SourceFile]) -> dict[str, str]:
+    """Per section folder, a digest of its files' paths and identities: a folder whose digest is
+    unchanged needs none of its files compared one by one."""
+    grouped: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for source in sources:
+        grouped.setdefault(source.section, []).append((source.path, source.identity))
+    return {folder: fingerprint(files) for folder, files in grouped.items()}
 
 
 def _open_cache(cache_dir: Path | None, settings_fingerprint: str) -> tuple[BuildCache, tuple[Problem, ...]]:
@@ -187,6 +198,7 @@ def _build(
     listing: Listing,
     settings_fingerprint: str,
     inputs: str,
+    folders: dict[str, str],
     cache: BuildCache,
     workers: _Workers,
     out_dir: Path,
@@ -201,7 +213,7 @@ def _build(
         raise ContentErrors(tuple(problems))
     sources = settings.sources_of(listing)
     was_clash_free = cache.clash_free()
-    rechecked = _check_articles(sources, settings, cache, workers)
+    rechecked = _check_articles(sources, folders, settings, cache, workers)
     # Problems and clashes come from the cache, in listing order; a rebuild never loads every row.
     order = {source.path: index for index, source in enumerate(sources)}
     for _, file_problems in sorted(cache.problems(), key=lambda row: order[row[0]]):
@@ -278,24 +290,44 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
 
 
 def _check_articles(
-    sources: Sequence[SourceFile], settings: Settings, cache: BuildCache, workers: _Workers
+    sources: Sequence[SourceFile], folders: dict[str, str], settings: Settings, cache: BuildCache, workers: _Workers
 ) -> list[str]:
     """Parse and check every article whose file changed since the cache saw it; store the results.
-    Returns the paths of the articles checked afresh."""
-    stored = cache.identities()
-    misses: list[SourceFile] = []
+    Returns the paths of the articles checked afresh.
+
+    Only folders whose digest changed since their rows last matched their files are compared
+    file by file (as are folders with a file modified close to that check: see RACY_NS).
+    """
+    began = time.time_ns()
+    names = {source.section for source in sources}
+    states = cache.folder_states()
+    trusted = {name for name in names if states.get(name, ("", 0))[0] == folders.get(name)}
     for source in sources:
-        row = stored.get(source.path)
-        if row is None or row[0] != source.identity_text or source.identity[3] >= row[1] - RACY_NS:
-            misses.append(source)
+        if source.section in trusted and source.identity[3] >= states[source.section][1] - RACY_NS:
+            trusted.discard(source.section)
+    checked = names - trusted
+    stored = cache.identities(checked)
+    misses: list[SourceFile] = []
+    present: set[str] = set()
+    for source in sources:
+        if source.section in checked:
+            present.add(source.path)
+            row = stored.get(source.path)
+            if row is None or row[0] != source.identity_text or source.identity[3] >= row[1] - RACY_NS:
+                misses.append(source)
     # Small chunks keep both workers busy to the end (the last of a few big ones ran alone).
     count = max(workers.jobs * 4, math.ceil(len(misses) / PARSE_CHUNK))
     tasks = [(settings, chunk) for chunk in _chunks(misses, count)]
     for parsed in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
         cache.store_articles(parsed)
-    gone = stored.keys() - {source.path for source in sources}
+    gone = stored.keys() - present
     if gone:
         cache.forget_articles(gone)
+    cache.forget_folders_except(names)
+    # The checked folders' rows now match their files, as of `began`.
+    cache.store_folder_states(
+        {name: (folders[name], began) for name in checked} | {name: states[name] for name in trusted}
+    )
     return [source.path for source in misses]
 
 
@@ -324,7 +356,9 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArti
                 article.draft,
                 article.updated.isoformat(),
             )
-        results.append(CachedArticle(source.path, source.identity_text, parsed.sha256, key, parsed.problems))
+        results.append(
+            CachedArticle(source.path, source.section, source.identity_text, parsed.sha256, key, parsed.problems)
+        )
     return results
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from feedpub.errors import ContentErrors
 from feedpub.model import Article
 from feedpub.pipeline import BuildResult, build_site
 from feedpub.rendering import RenderedArticle
@@ -275,3 +276,24 @@ def test_items_chosen_in_sql_follow_the_same_order_as_the_loader(content: Path, 
         root = etree.fromstring((out / relpath).read_bytes())
         ids = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}id")][1:]  # the feed's own id first
         assert ids == [a.id for a in plan.items], relpath
+
+
+def test_rows_left_by_a_failed_build_never_outlive_their_files(site: Path, tmp_path: Path, write: Writer) -> None:
+    """A failed build stores what it checked; once the offending file or folder is gone, its
+    problems must go too, even though the folders are then as the last good build saw them."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    for broken in ("science/broken.md", "culture/broken.md"):
+        if broken.startswith("culture"):
+            write("culture/_index.md", "---\ntitle: Culture\n---\n")
+        write(broken, "---\ntitle: Broken\n---\n")
+        with pytest.raises(ContentErrors) as caught:
+            build(site, out, cache)
+        assert [(p.path.name, p.field) for p in caught.value.problems] == [("broken.md", "date")]
+        (site / broken).unlink()
+        if broken.startswith("culture"):
+            (site / "culture" / "_index.md").unlink()
+            (site / "culture").rmdir()
+        result = build(site, out, cache)
+        assert (result.article_count, result.warnings) == (8, ())
+        assert_same_as_uncached(site, out, tmp_path)
