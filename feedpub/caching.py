@@ -26,7 +26,7 @@ from typing import NamedTuple
 from feedpub import __version__
 from feedpub.errors import Level, Problem
 
-SCHEMA = 8
+SCHEMA = 9
 # A file modified this close to when its row was recorded may have changed again within the
 # same timestamp tick: such "racy" rows are confirmed by hashing the file (as git does).
 RACY_NS = 2_000_000_000
@@ -39,8 +39,11 @@ CREATE TABLE IF NOT EXISTS articles (
     section TEXT, slug TEXT, id TEXT, date REAL, updated REAL, draft INTEGER, updated_text TEXT,
     problems TEXT NOT NULL
 );
--- Newest first within a section (model.feed_order): each section's feed is a short index scan.
-CREATE INDEX IF NOT EXISTS articles_by_section_newest ON articles (section, date DESC, updated DESC, id);
+-- Published articles newest first within a section (model.feed_order): each section's feed, its
+-- count and its next scheduled article are short scans of this index, never of the table.
+CREATE INDEX IF NOT EXISTS articles_by_section_newest ON articles (section, draft, date DESC, updated DESC, id);
+-- The few rows with problems, without a pass over the rest.
+CREATE INDEX IF NOT EXISTS articles_with_problems ON articles (path) WHERE problems != '[]';
 CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, rss BLOB NOT NULL, atom BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS feeds (relpath TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 """
@@ -130,13 +133,12 @@ WHERE (section, slug) IN (SELECT section, slug FROM articles WHERE section IS NO
    OR id IN (SELECT id FROM articles WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1)
 """
 _SAME_SLUG_OR_ID = "SELECT path, section, slug, id FROM articles WHERE (section = ? AND slug = ?) OR id = ?"
-_PUBLISHED = "section IS NOT NULL AND NOT draft"
-_PUBLISHED_COUNT = f"SELECT count(*), max(date) FROM articles WHERE {_PUBLISHED} AND date <= ?"  # noqa: S608
-_NEXT_SCHEDULED = f"SELECT min(date) FROM articles WHERE {_PUBLISHED} AND date > ?"  # noqa: S608
+_PUBLISHED_COUNT = "SELECT count(*), max(date) FROM articles WHERE section = ? AND draft = 0 AND date <= ?"
+_NEXT_SCHEDULED = "SELECT min(date) FROM articles WHERE section = ? AND draft = 0 AND date > ?"
 # Newest first, ties broken by update time then id (text compares by code point, as in Python).
 _NEWEST_IN_SECTION = f"""
 SELECT {", ".join(_ARTICLE_COLUMNS)} FROM articles
-WHERE section = ? AND NOT draft AND date <= ?
+WHERE section = ? AND draft = 0 AND date <= ?
 ORDER BY date DESC, updated DESC, id LIMIT ?
 """  # noqa: S608
 
@@ -308,10 +310,16 @@ class BuildCache:
         site_items, so one short index scan per section finds everything."""
         from feedpub.model import feed_order  # not at the top: the no-op rebuild never needs the records
 
-        published, newest = self._db.execute(_PUBLISHED_COUNT, (now,)).fetchone()
-        (next_date,) = self._db.execute(_NEXT_SCHEDULED, (now,)).fetchone()
+        published = 0
+        newest = -math.inf
+        next_date = math.inf
         candidates: list[CachedArticle] = []
         for section, items in section_items.items():
+            count, latest = self._db.execute(_PUBLISHED_COUNT, (section, now)).fetchone()
+            (scheduled,) = self._db.execute(_NEXT_SCHEDULED, (section, now)).fetchone()
+            published += count
+            newest = max(newest, latest if latest is not None else -math.inf)
+            next_date = min(next_date, scheduled if scheduled is not None else math.inf)
             rows = self._db.execute(_NEWEST_IN_SECTION, (section, now, max(items, site_items)))
             candidates.extend(_article(*row) for row in rows)
         candidates.sort(key=lambda article: feed_order(*_order(article)[:3]))
@@ -322,9 +330,7 @@ class BuildCache:
             shown[section] = shown.get(section, 0) + 1
             if shown[section] <= section_items[section]:
                 chosen.add(article.path)
-        valid_from = newest if newest is not None else -math.inf
-        valid_until = next_date if next_date is not None else math.inf
-        return Selection(tuple(a for a in candidates if a.path in chosen), published, valid_from, valid_until)
+        return Selection(tuple(a for a in candidates if a.path in chosen), published, newest, next_date)
 
     def store_articles(self, parsed: Iterable[CachedArticle]) -> None:
         now = time.time_ns()
@@ -341,8 +347,10 @@ class BuildCache:
             for a in parsed
         ]
         with self._transaction():
-            # New rows may clash with old ones: until they are checked, the table is not known clash-free.
+            # New rows may clash with old ones: until they are checked, the table is not known clash-free;
+            # nor do the folders' rows match their files until the whole check is done.
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clash_free', '0')")
+            self._db.execute("DELETE FROM meta WHERE key = 'folders'")
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def forget_articles(self, paths: Iterable[str]) -> None:

@@ -323,7 +323,8 @@ def _check_articles(
     gone = stored.keys() - present
     if gone:
         cache.forget_articles(gone)
-    cache.forget_folders_except(names)
+    if set(states) != names:  # a folder appeared or went, or no states survived (a build stopped midway)
+        cache.forget_folders_except(names)
     # The checked folders' rows now match their files, as of `began`.
     cache.store_folder_states(
         {name: (folders[name], began) for name in checked} | {name: states[name] for name in trusted}
