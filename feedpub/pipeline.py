@@ -436,7 +436,8 @@ def _build_feeds(
             documents = frame.assemble([known[item.path] for item in task.plan.items])
             built.extend((document, task.fingerprint) for document in documents)
     if errors:
-        raise InvalidFeedOutput("built feeds failed validation, nothing was written:\n  " + "\n  ".join(errors))
+        message = "built feeds failed validation, nothing was written:\n  " + "\n  ".join(sorted(errors))
+        raise InvalidFeedOutput(message)
     return built, reused, made, plans
 
 
