@@ -322,10 +322,11 @@ def check_extension(checker: Checker, element: etree._Element) -> None:
 def check_single_extensions(checker: Checker, parent: etree._Element) -> None:
     seen: set[tuple[str, str]] = set()
     for child in parent:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        qname = etree.QName(child)
-        key = (qname.namespace or "", qname.localname)
+        namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+        key = (namespace, local)
         if key in SINGLE_EXTENSION_ELEMENTS:
             if key in seen:
                 checker.error(

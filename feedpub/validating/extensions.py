@@ -130,10 +130,12 @@ def _media_content(checker: Checker, element: etree._Element) -> None:
 def _media_children(checker: Checker, element: etree._Element) -> None:
     """Elements that may occur once per media:content / media:group / item."""
     seen: set[str] = set()
+    prefix = f"{{{MEDIA}}}"
     for child in element:
-        if not isinstance(child.tag, str) or etree.QName(child).namespace != MEDIA:
+        tag = child.tag
+        if not isinstance(tag, str) or not tag.startswith(prefix):
             continue
-        name = etree.QName(child).localname
+        name = tag[len(prefix) :]
         if name in ("copyright", "title", "description", "keywords", "rating", "hash") and name in seen:
             checker.error("DuplicateElement", child, f"<media:{name}> may occur only once here")
         seen.add(name)
