@@ -132,6 +132,7 @@ WHERE (section, slug) IN (SELECT section, slug FROM articles WHERE section IS NO
                           GROUP BY section, slug HAVING count(*) > 1)
    OR id IN (SELECT id FROM articles WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1)
 """
+_IDENTITIES_IN_RANGE = "SELECT path, identity, recorded_ns FROM articles WHERE path >= ? AND path < ?"
 _SAME_SLUG_OR_ID = "SELECT path, section, slug, id FROM articles WHERE (section = ? AND slug = ?) OR id = ?"
 _PUBLISHED_COUNT = "SELECT count(*), max(date) FROM articles WHERE section = ? AND draft = 0 AND date <= ?"
 _NEXT_SCHEDULED = "SELECT min(date) FROM articles WHERE section = ? AND draft = 0 AND date > ?"
@@ -245,13 +246,16 @@ class BuildCache:
 
     # --- articles ---------------------------------------------------------------------------
 
-    def identities(self, folders: Iterable[str]) -> dict[str, tuple[str, int]]:
+    def identities(self, prefixes: Iterable[str]) -> dict[str, tuple[str, int]]:
         """Each stored article's file identity and when its row was recorded, by path, for the
-        articles in these section folders."""
-        wanted = list(folders)
-        marks = ",".join("?" * len(wanted))
-        query = f"SELECT path, identity, recorded_ns FROM articles WHERE folder IN ({marks})"  # noqa: S608
-        return {path: (identity, recorded) for path, identity, recorded in self._db.execute(query, wanted)}
+        articles whose path starts with one of these folder prefixes (a range of the primary key)."""
+        found: dict[str, tuple[str, int]] = {}
+        for prefix in prefixes:
+            # Every path starting with the prefix sorts in [prefix, prefix with its last character + 1).
+            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            rows = self._db.execute(_IDENTITIES_IN_RANGE, (prefix, end))
+            found.update((path, (identity, recorded)) for path, identity, recorded in rows)
+        return found
 
     def folder_states(self) -> dict[str, tuple[str, int]]:
         """Section folders whose rows match their files: folder -> (digest of the files' paths

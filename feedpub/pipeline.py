@@ -213,17 +213,21 @@ def _build(
         raise ContentErrors(tuple(problems))
     sources = settings.sources_of(listing)
     was_clash_free = cache.clash_free()
-    rechecked = _check_articles(sources, folders, settings, cache, workers)
+    # Each section folder's path prefix, exactly as the listing spells its files' paths.
+    prefixes = {index.parent.name: str(index.parent) + os.sep for index in listing.index_files[1:]}
+    rechecked = _check_articles(sources, folders, prefixes, settings, cache, workers)
     # Problems and clashes come from the cache, in listing order; a rebuild never loads every row.
-    order = {source.path: index for index, source in enumerate(sources)}
-    for _, file_problems in sorted(cache.problems(), key=lambda row: order[row[0]]):
-        problems.extend(file_problems)
+    file_problems = list(cache.problems())
     # When the rows were clash-free before, only the changed ones can clash.
     few = was_clash_free and len(rechecked) <= CLASH_LOOKUPS_MAX
-    clashes = sorted(cache.clashes_of(rechecked) if few else cache.clashes(), key=lambda row: order[row[0]])
+    clashes = cache.clashes_of(rechecked) if few else cache.clashes()
     if not clashes:
         cache.mark_clash_free()
-    problems.extend(duplicate_problems(clashes))
+    if file_problems or clashes:
+        order = {source.path: index for index, source in enumerate(sources)}
+        for _, found in sorted(file_problems, key=lambda row: order[row[0]]):
+            problems.extend(found)
+        problems.extend(duplicate_problems(sorted(clashes, key=lambda row: order[row[0]])))
     if any(p.level is Level.ERROR for p in problems):
         raise ContentErrors(tuple(problems))
 
@@ -290,7 +294,12 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
 
 
 def _check_articles(
-    sources: Sequence[SourceFile], folders: dict[str, str], settings: Settings, cache: BuildCache, workers: _Workers
+    sources: Sequence[SourceFile],
+    folders: dict[str, str],
+    prefixes: dict[str, str],
+    settings: Settings,
+    cache: BuildCache,
+    workers: _Workers,
 ) -> list[str]:
     """Parse and check every article whose file changed since the cache saw it; store the results.
     Returns the paths of the articles checked afresh.
@@ -306,7 +315,7 @@ def _check_articles(
         if source.section in trusted and source.identity[3] >= states[source.section][1] - RACY_NS:
             trusted.discard(source.section)
     checked = names - trusted
-    stored = cache.identities(checked)
+    stored = cache.identities(prefixes[name] for name in checked)
     misses: list[SourceFile] = []
     present: set[str] = set()
     for source in sources:

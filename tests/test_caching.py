@@ -297,3 +297,16 @@ def test_rows_left_by_a_failed_build_never_outlive_their_files(site: Path, tmp_p
         result = build(site, out, cache)
         assert (result.article_count, result.warnings) == (8, ())
         assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_a_section_emptied_of_articles_leaves_every_feed(site: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    for path in (site / "science").glob("*.md"):
+        if path.name != "_index.md":
+            path.unlink()
+    result = build(site, out, cache)
+    assert b"<entry>" not in (out / "science" / "atom.xml").read_bytes()
+    assert b"/science/" not in (out / "atom.xml").read_bytes().split(b"<entry>", 1)[-1]
+    assert result.article_count == 4
+    assert_same_as_uncached(site, out, tmp_path)
