@@ -257,6 +257,19 @@ class BuildCache:
             found.update((path, (identity, recorded)) for path, identity, recorded in rows)
         return found
 
+    def use_root(self, root: str) -> None:
+        """Rows are keyed by file paths as the listing spells them: when the content folder is
+        named another way (relative, absolute, through a link), start the article rows afresh
+        rather than keep rows no path will match again."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+        if row is not None and row[0] == root:
+            return
+        with self._transaction():
+            self._db.execute("DELETE FROM articles")
+            self._db.execute("DELETE FROM entries")
+            self._db.execute("DELETE FROM meta WHERE key IN ('folders', 'clash_free')")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('root', ?)", (root,))
+
     def folder_states(self) -> dict[str, tuple[str, int]]:
         """Section folders whose rows match their files: folder -> (digest of the files' paths
         and identities, when the check that made them match began)."""

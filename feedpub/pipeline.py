@@ -64,19 +64,22 @@ class _Workers:
         """Results in order, each as soon as it is ready."""
         if not parallel or self.jobs < 2 or len(items) < 2:
             return (function(item) for item in items)
-        if self.pool is None:
-            import gc
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
+        # Starting the pool (a manager thread, forked workers) must not be cut short by SIGTERM or
+        # Ctrl-C: a pool half started cannot be shut down cleanly. Held back, they land just after.
+        with _signals_held():
+            if self.pool is None:
+                import gc
+                from concurrent.futures import ProcessPoolExecutor
+                from multiprocessing import get_context
 
-            # Everything alive now (modules, the listing) moves out of the collector's sight:
-            # workers neither scan it on every collection nor copy its pages by touching it.
-            gc.freeze()
+                # Everything alive now (modules, the listing) moves out of the collector's sight:
+                # workers neither scan it on every collection nor copy its pages by touching it.
+                gc.freeze()
 
-            self.pool = ProcessPoolExecutor(
-                self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
-            )
-        return self.pool.map(function, items)
+                self.pool = ProcessPoolExecutor(
+                    self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
+                )
+            return self.pool.map(function, items)  # submits every item now
 
     @property
     def started(self) -> bool:
@@ -87,10 +90,31 @@ class _Workers:
             self.pool.shutdown()
 
 
+_STOPPING_SIGNALS = ("SIGTERM", "SIGINT")
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on Windows, which has no fork
+        yield
+        return
+    held = {getattr(signal, name) for name in _STOPPING_SIGNALS}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _die_with_parent(parent: int) -> None:
     """Worker start-up: exit when the build process dies, even by SIGKILL, instead of lingering."""
     import ctypes
     import signal
+
+    # Forked while the parent held the stopping signals back: take them again.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, name) for name in _STOPPING_SIGNALS})
 
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
@@ -212,6 +236,7 @@ def _build(
     if settings is None:
         raise ContentErrors(tuple(problems))
     sources = settings.sources_of(listing)
+    cache.use_root(str(listing.root))
     was_clash_free = cache.clash_free()
     # Each section folder's path prefix, exactly as the listing spells its files' paths.
     prefixes = {index.parent.name: str(index.parent) + os.sep for index in listing.index_files[1:]}

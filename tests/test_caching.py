@@ -376,3 +376,17 @@ def test_random_edit_sequences_build_exactly_as_uncached(
             except ContentErrors as errors:
                 outcomes.append(("failed", sorted((str(p.path), p.field, p.message) for p in errors.problems)))
         assert outcomes[0] == outcomes[1], f"step {step}"
+
+
+def test_content_folder_named_another_way_shares_the_cache_safely(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI builds `content` (relative) and the tests `/…/content` (absolute) with one cache:
+    rows keyed by the other spelling must neither clash with nor outlive the current ones."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    monkeypatch.chdir(site.parent)
+    relative = Path(site.name)
+    build(relative, out, cache)
+    build(site, out, cache)
+    build(relative, out, cache)
+    assert_same_as_uncached(site, out, tmp_path)
