@@ -195,13 +195,10 @@ def _cut(data: bytes, layout: tuple[bytes, bytes, bytes]) -> tuple[bytes, list[b
     return head, parts, data[start:]
 
 
-def feed_updated(articles: Iterable[Article]) -> datetime:
-    """The newest update among a feed's articles (the first of equals), or NEVER."""
-    return max((article.updated for article in articles), default=NEVER, key=lambda moment: moment.timestamp())
-
-
-def feed_media_type(relpath: str) -> str:
-    return RSS_TYPE if relpath.endswith("rss.xml") else ATOM_TYPE
+def newest_update(updates: Iterable[datetime]) -> datetime:
+    """A feed's updated date: the newest of its items' (the first of equal instants, as feeds
+    show each with its own offset), or NEVER for a feed with none."""
+    return max(updates, default=NEVER, key=lambda moment: moment.timestamp())
 
 
 def feed_url(site: Site, relpath: str) -> str:

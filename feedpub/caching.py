@@ -144,10 +144,10 @@ ORDER BY date DESC, updated DESC, id LIMIT ?
 """  # noqa: S608
 
 
-def _order(article: CachedArticle) -> tuple[float, float, str, str]:
-    key = article.key
-    assert key is not None  # only articles without errors are published
-    return key.date, key.updated, key.id, key.section
+def key_of(article: CachedArticle) -> ArticleKey:
+    """The key of an article chosen for a feed (only articles without errors have one)."""
+    assert article.key is not None
+    return article.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,11 +339,13 @@ class BuildCache:
             next_date = min(next_date, scheduled if scheduled is not None else math.inf)
             rows = self._db.execute(_NEWEST_IN_SECTION, (section, now, max(items, site_items)))
             candidates.extend(_article(*row) for row in rows)
-        candidates.sort(key=lambda article: feed_order(*_order(article)[:3]))
+        candidates.sort(
+            key=lambda article: feed_order(key_of(article).date, key_of(article).updated, key_of(article).id)
+        )
         chosen = {article.path for article in candidates[:site_items]}
         shown: dict[str, int] = {}
         for article in candidates:
-            section = _order(article)[3]
+            section = key_of(article).section
             shown[section] = shown.get(section, 0) + 1
             if shown[section] <= section_items[section]:
                 chosen.add(article.path)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from feedpub import __version__
-from feedpub.caching import RACY_NS, ArticleKey, BuildCache, CachedArticle, LastBuild, fingerprint
+from feedpub.caching import RACY_NS, ArticleKey, BuildCache, CachedArticle, LastBuild, fingerprint, key_of
 from feedpub.errors import ContentErrors, InvalidFeedOutput, Level, Problem
 from feedpub.sources import Listing, SourceFile, list_tree
 
@@ -397,11 +397,6 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArti
     return results
 
 
-def _key(article: CachedArticle) -> ArticleKey:
-    assert article.key is not None  # only articles without errors are selected
-    return article.key
-
-
 # --- building feeds -------------------------------------------------------------------------------
 
 
@@ -431,7 +426,7 @@ def _build_feeds(
     """
     from feedpub.building import EntryXml, plan_selection
 
-    plans = plan_selection(settings.site, settings.sections, selected, lambda article: _key(article).section)
+    plans = plan_selection(settings.site, settings.sections, selected, lambda article: key_of(article).section)
     cached = cache.feed_fingerprints()
     reused: set[str] = set()
     to_build: list[tuple[FeedPlan[CachedArticle], str]] = []
@@ -479,24 +474,19 @@ def _build_plan(task: _FeedTask) -> tuple[FeedFrame, dict[str, EntryXml], list[s
     """Worker: make the entries this feed still lacks (reading those articles again) and its
     frame, and validate what feedgen wrote. An article whose file changed since it was checked
     stops the build."""
-    from feedpub.building import NEVER, build_feed
+    from feedpub.building import build_feed, newest_update
     from feedpub.loading import parse_again
 
     settings, plan = task.settings, task.plan
     new = {
-        item.path: parse_again(item.path, _key(item).section, item.sha256, settings)
+        item.path: parse_again(item.path, key_of(item).section, item.sha256, settings)
         for item in plan.items
         if item.path not in task.known
     }
     titles = {section.name: section.title for section in settings.sections}
-    built = build_feed(settings.site, plan, titles, _newest_update(plan.items, NEVER), new)
+    updated = newest_update(datetime.fromisoformat(key_of(item).updated_text) for item in plan.items)
+    built = build_feed(settings.site, plan, titles, updated, new)
     return built.frame, built.entries, validation_errors(built.generated)
-
-
-def _newest_update(items: Iterable[CachedArticle], never: datetime) -> datetime:
-    """The newest update among a feed's items (the first of equals), as the feed shows it."""
-    newest = max(items, key=lambda item: _key(item).updated, default=None)
-    return datetime.fromisoformat(_key(newest).updated_text) if newest is not None else never
 
 
 def validation_errors(documents: Iterable[FeedDocument]) -> list[str]:
