@@ -92,7 +92,6 @@ class CachedArticle(NamedTuple):
     sha256: str
     key: ArticleKey | None  # None when the file has errors
     problems: tuple[Problem, ...]
-    recorded_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +110,6 @@ def _article(
     folder: str,
     identity: str,
     sha256: str,
-    recorded_ns: int,
     section: str | None,
     slug: str,
     id_: str,
@@ -123,7 +121,7 @@ def _article(
 ) -> CachedArticle:
     key = ArticleKey(section, slug, id_, date, updated, bool(draft), updated_text) if section is not None else None
     decoded = problems_from_json(problems) if problems != "[]" else ()
-    return CachedArticle(path, folder, identity, sha256, key, decoded, recorded_ns)
+    return CachedArticle(path, folder, identity, sha256, key, decoded)
 
 
 _CLASHES = """
@@ -138,7 +136,7 @@ _PUBLISHED_COUNT = "SELECT count(*), max(date) FROM articles WHERE section = ? A
 _NEXT_SCHEDULED = "SELECT min(date) FROM articles WHERE section = ? AND draft = 0 AND date > ?"
 # Newest first, ties broken by update time then id (text compares by code point, as in Python).
 _NEWEST_IN_SECTION = f"""
-SELECT {", ".join(_ARTICLE_COLUMNS)} FROM articles
+SELECT {", ".join(column for column in _ARTICLE_COLUMNS if column != "recorded_ns")} FROM articles
 WHERE section = ? AND draft = 0 AND date <= ?
 ORDER BY date DESC, updated DESC, id LIMIT ?
 """  # noqa: S608

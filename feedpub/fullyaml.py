@@ -12,8 +12,6 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from feedpub import simpleyaml
-
 
 class FrontmatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """libyaml's C loader (7x faster), keeping timestamps as text so dates are parsed in one place."""
@@ -27,15 +25,11 @@ FrontmatterLoader.add_constructor(
 
 class _Handler(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
-        """Safe YAML load, fast for the plain shapes frontmatter uses, PyYAML's meaning always.
-
-        feedpub.simpleyaml reads the common subset line by line (tested against PyYAML); then
-        PyYAML's C parser with a direct constructor for mappings, lists and scalars; anything
-        else (merge keys, sets, binary, deep or recursive aliases) gets PyYAML's own constructor.
+        """Safe YAML load for what feedpub.simpleyaml stepped aside from (the caller tries it
+        first): PyYAML's C parser with a direct constructor for mappings, lists and scalars;
+        anything else (merge keys, sets, binary, deep or recursive aliases) gets PyYAML's own
+        constructor.
         """
-        simple = simpleyaml.load(fm)
-        if simple is not None:
-            return simple
         loader = FrontmatterLoader(fm)
         try:
             node = loader.get_single_node()
