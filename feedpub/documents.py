@@ -26,10 +26,16 @@ TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", 
 class Document:
     """A content file split into its frontmatter mapping and body, with where each key sits."""
 
-    path: Path
+    path: Path | str
     meta: dict[str, object]
-    body: str
+    text: str
+    body_start: int
     key_lines: dict[str, int]
+
+    @property
+    def body(self) -> str:
+        """The Markdown after the frontmatter, cut only when wanted (checking never needs it)."""
+        return self.text[self.body_start :].lstrip("\n")
 
 
 def read_text(path: Path | str, reporter: FieldReporter) -> str | None:
@@ -99,11 +105,7 @@ def split_frontmatter(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
     return (opening, closing) if opening and closing else None
 
 
-def body_after(text: str, closing: re.Match[str]) -> str:
-    return text[closing.end() :].lstrip("\n")
-
-
-def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
+def parse_document(path: Path | str, reporter: FieldReporter) -> Document | None:
     text = read_text(path, reporter)
     if text is None:
         return None
@@ -120,7 +122,7 @@ def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
     opening, closing = split
     fm_text = text[opening.end() : closing.start()]
     first_line = text.count("\n", 0, opening.end()) + 1
-    simple = simpleyaml.load_with_lines(fm_text)
+    simple = simpleyaml.load_with_lines(fm_text, xml_clean=True)  # decode() removed what XML forbids, and CRs
     if simple is not None:
         meta, keys = simple
         reporter.values_clean = True  # the fast path reads no escapes: values are slices of clean text
@@ -160,4 +162,4 @@ def parse_document(path: Path, reporter: FieldReporter) -> Document | None:
         else:
             key_lines[key] = line
     reporter.key_lines = key_lines
-    return Document(path, meta, body_after(text, closing), key_lines)
+    return Document(path, meta, text, closing.end(), key_lines)

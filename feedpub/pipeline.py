@@ -373,27 +373,26 @@ def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:
 
 def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArticle]:
     """Worker: check article files, keeping only what selection needs (cheap to send back)."""
-    from feedpub.loading import parse_article
+    from feedpub.loading import check_article
 
     settings, sources = task
     results = []
     for source in sources:
-        parsed = parse_article(source.path, source.section, settings)
-        article = parsed.article
+        checked = check_article(source.path, source.section, settings)
+        fields = checked.fields
         key = None
-        if article is not None:
+        if fields is not None:
             key = ArticleKey(
-                article.section,
-                article.slug,
-                article.id,
-                article.date.timestamp(),
-                article.updated.timestamp(),
-                article.draft,
-                article.updated.isoformat(),
+                source.section,
+                fields.slug,
+                fields.id,
+                fields.date.timestamp(),
+                fields.updated.timestamp(),
+                fields.draft,
+                fields.updated.isoformat(),
             )
-        results.append(
-            CachedArticle(source.path, source.section, source.identity_text, parsed.sha256, key, parsed.problems)
-        )
+        folder = source.section
+        results.append(CachedArticle(source.path, folder, source.identity_text, checked.sha256, key, checked.problems))
     return results
 
 

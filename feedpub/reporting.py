@@ -36,7 +36,7 @@ def may_have_forbidden(raw: bytes) -> bool:
 class FieldReporter:
     """Collects problems for one file and knows the line of each top-level key."""
 
-    path: Path
+    path: Path | str  # made a Path only for a problem: most files have none
     key_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""
@@ -53,7 +53,7 @@ class FieldReporter:
     def _add(self, field_name: str | None, message: str, line: int | None, level: Level) -> None:
         if line is None and field_name:
             line = self.key_lines.get(field_name.split(".")[0].split("[")[0])
-        self.problems.append(Problem(self.path, line, field_name, message, level))
+        self.problems.append(Problem(Path(self.path), line, field_name, message, level))
 
     # Typed getters: each returns a value of the right type or None, reporting what is wrong.
 

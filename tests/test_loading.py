@@ -248,3 +248,42 @@ def test_dates_with_offsets_keep_the_instant(content: Path, write: Writer) -> No
     [loaded] = load_content(content)[0].articles
     assert loaded.date == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     assert loaded.date.utcoffset() == timezone(timedelta(hours=-5)).utcoffset(None)
+
+
+@pytest.mark.parametrize(
+    "name", ["story.md", "a.b.md", ".md", "..md", "story.", "story", "v1.2.final.md", "x.md.md", "-.md", "é.md"]
+)
+def test_default_slug_is_the_file_stem_as_pathlib_says(name: str) -> None:
+    from feedpub.loading import _file_stem
+
+    assert _file_stem(f"/content/world/{name}") == Path(f"/content/world/{name}").stem
+
+
+def test_checking_reports_what_parsing_reports(content: Path, write: Writer) -> None:
+    """The build checks every file without making records: it must find the same problems and
+    the same fields as the full parse the feeds are made from."""
+    from feedpub.loading import check_article, load_settings, parse_article
+    from feedpub.sources import list_tree
+
+    write(
+        "technology/odd.md",
+        "---\ntitle: <b>Odd</b>\ndate: 2026-03-01\nupdated: 2026-02-01\ntagz: [x]\nimage: /i.png\n---\nBody\n",
+    )
+    write("technology/fine.md", "---\ntitle: Fine\ndate: 2026-03-01T09:30:00+01:00\nslug: good\n---\nBody\n")
+    listing = list_tree(content)
+    settings, _ = load_settings(listing)
+    assert settings is not None
+    for source in settings.sources_of(listing):
+        parsed = parse_article(source.path, source.section, settings)
+        checked = check_article(source.path, source.section, settings)
+        assert checked.problems == parsed.problems
+        assert checked.sha256 == parsed.sha256
+        if parsed.article is None:
+            assert checked.fields is None
+        else:
+            assert checked.fields is not None
+            assert (checked.fields.slug, checked.fields.id) == (parsed.article.slug, parsed.article.id)
+            assert (checked.fields.date, checked.fields.updated) == (parsed.article.date, parsed.article.updated)
+    assert any(
+        p.field == "updated" for p in check_article(str(content / "technology/odd.md"), "technology", settings).problems
+    )
