@@ -94,6 +94,23 @@ class CachedArticle(NamedTuple):
     problems: tuple[Problem, ...]
 
 
+# One checked article as stored, and as it crosses from a worker process: (path, folder,
+# identity, sha256, the seven ArticleKey fields or seven Nones, problems as JSON). A plain tuple
+# of plain values: ten thousand cross per cold build, and named tuples cost five times as much
+# to pickle and unpickle.
+ArticleRow = tuple[
+    str, str, str, str, str | None, str | None, str | None, float | None, float | None, bool | None, str | None, str
+]
+_NO_KEY = (None,) * len(ArticleKey._fields)
+
+
+def article_row(
+    path: str, folder: str, identity: str, sha256: str, key: ArticleKey | None, problems: tuple[Problem, ...]
+) -> ArticleRow:
+    """The row for one checked article (key None when the file has errors)."""
+    return (path, folder, identity, sha256, *(key or _NO_KEY), problems_to_json(problems) if problems else "[]")
+
+
 @dataclass(frozen=True, slots=True)
 class Selection:
     """The feeds' items, newest first; how many articles are published; and the window of build
@@ -349,26 +366,18 @@ class BuildCache:
                 chosen.add(article.path)
         return Selection(tuple(a for a in candidates if a.path in chosen), published, newest, next_date)
 
-    def store_articles(self, parsed: Iterable[CachedArticle]) -> None:
+    def store_articles(self, rows: Iterable[ArticleRow]) -> None:
+        """Store checked articles (article_row), recorded as of now."""
+        columns = [column for column in _ARTICLE_COLUMNS if column != "recorded_ns"]
+        marks = ", ".join("?" * len(columns))
+        insert = f"INSERT OR REPLACE INTO articles ({', '.join(columns)}, recorded_ns) VALUES ({marks}, ?)"  # noqa: S608
         now = time.time_ns()
-        rows = [
-            (
-                a.path,
-                a.folder,
-                a.identity,
-                a.sha256,
-                now,
-                *(a.key or (None,) * 7),
-                problems_to_json(a.problems) if a.problems else "[]",
-            )
-            for a in parsed
-        ]
         with self._transaction():
             # New rows may clash with old ones: until they are checked, the table is not known clash-free;
             # nor do the folders' rows match their files until the whole check is done.
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clash_free', '0')")
             self._db.execute("DELETE FROM meta WHERE key = 'folders'")
-            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(insert, ((*row, now) for row in rows))
 
     def forget_articles(self, paths: Iterable[str]) -> None:
         """Forget the rows of files that are gone."""

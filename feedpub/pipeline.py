@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from feedpub import __version__
-from feedpub.caching import RACY_NS, ArticleKey, BuildCache, CachedArticle, LastBuild, fingerprint, key_of
+from feedpub.caching import (
+    RACY_NS,
+    ArticleKey,
+    ArticleRow,
+    BuildCache,
+    CachedArticle,
+    LastBuild,
+    article_row,
+    fingerprint,
+    key_of,
+)
 from feedpub.errors import ContentErrors, InvalidFeedOutput, Level, Problem
 from feedpub.sources import Listing, SourceFile, list_tree
 
@@ -58,6 +68,7 @@ class _Workers:
     """A process pool started on first use, so small builds never pay for it."""
 
     jobs: int
+    preload: tuple[str, ...] = ()  # modules to import before forking
     pool: Executor | None = field(default=None)
 
     def map(self, function: Callable[[T], R], items: Sequence[T], *, parallel: bool) -> Iterator[R]:
@@ -69,9 +80,14 @@ class _Workers:
         with _signals_held():
             if self.pool is None:
                 import gc
+                import importlib
                 from concurrent.futures import ProcessPoolExecutor
                 from multiprocessing import get_context
 
+                # Workers inherit what is imported before the fork: the feed stage's modules (feedgen,
+                # lxml, the renderer), which each worker would otherwise import for itself.
+                for module in self.preload:
+                    importlib.import_module(module)
                 # Everything alive now (modules, the listing) moves out of the collector's sight:
                 # workers neither scan it on every collection nor copy its pages by touching it.
                 gc.freeze()
@@ -155,7 +171,7 @@ def build_site(
     folders = _folder_digests(listing.sources)
     inputs = fingerprint(settings_fingerprint, sorted(folders.items()), listing.problems)
     cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
-    workers = _Workers(jobs)
+    workers = _Workers(jobs, preload=("feedpub.building",))
     try:
         if cache.persistent:
             reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
@@ -371,8 +387,8 @@ def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArticle]:
-    """Worker: check article files, keeping only what selection needs (cheap to send back)."""
+def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[ArticleRow]:
+    """Worker: check article files, keeping only what selection needs, as rows (cheap to send back)."""
     from feedpub.loading import check_article
 
     settings, sources = task
@@ -392,7 +408,7 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[CachedArti
                 fields.updated.isoformat(),
             )
         folder = source.section
-        results.append(CachedArticle(source.path, folder, source.identity_text, checked.sha256, key, checked.problems))
+        results.append(article_row(source.path, folder, source.identity_text, checked.sha256, key, checked.problems))
     return results
 
 

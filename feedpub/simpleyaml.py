@@ -141,7 +141,12 @@ def _mapping(lines: list[str]) -> tuple[dict[str, object], list[tuple[str, int]]
         index += 1
         if not line or line[0] == "#":
             continue
-        key, value = _key_and_value(line)
+        key, colon, value = line.partition(":")  # _key_and_value, inlined: every line takes it
+        if not colon or (value and value[0] != " "):
+            raise _NotSimple
+        if key not in _GOOD_KEYS:
+            _check_key(key)
+        value = value.lstrip(" ")
         keys.append((key, index - 1))
         if value:
             result[key] = _inline(value)
@@ -223,6 +228,21 @@ def _inline(value: str) -> object:
 
 
 def _plain(value: str, *, flow: bool) -> object:
+    """A plain scalar's value. Names and tags recur from file to file: they are looked up."""
+    memo = _PLAIN_MEMO[flow]
+    known = memo.get(value, _UNKNOWN)
+    if known is _UNKNOWN:
+        known = _plain_value(value, flow)
+        if len(memo) < _MEMO_MAX:
+            memo[value] = known
+    return known
+
+
+_UNKNOWN = object()
+_PLAIN_MEMO: tuple[dict[str, object], dict[str, object]] = ({}, {})  # block context, flow context
+
+
+def _plain_value(value: str, flow: bool) -> object:
     if (
         not value
         or value[0] in _PLAIN_START_FORBIDDEN
