@@ -18,6 +18,7 @@ import json
 import math
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,24 @@ SELECT {", ".join(column for column in _ARTICLE_COLUMNS if column != "recorded_n
 WHERE section = ? AND draft = 0 AND date <= ?
 ORDER BY date DESC, updated DESC, id LIMIT ?
 """  # noqa: S608
+
+
+# (path, section, slug, id) of an article: what must be unique (section, slug and id are None
+# for an article with errors).
+ClashKey = tuple[str, str | None, str | None, str | None]
+
+
+def find_clashes(articles: Iterable[ClashKey]) -> list[tuple[str, str, str, str]]:
+    """As BuildCache.clashes(), over articles in memory: every article sharing its slug (in its
+    section) or its id with another, in the order given."""
+    listed = [
+        (path, section, slug, article_id)
+        for path, section, slug, article_id in articles
+        if section is not None and slug is not None and article_id is not None
+    ]
+    by_slug = Counter((section, slug) for _, section, slug, _ in listed)
+    by_id = Counter(article_id for _, _, _, article_id in listed)
+    return [article for article in listed if by_slug[article[1], article[2]] > 1 or by_id[article[3]] > 1]
 
 
 def key_of(article: CachedArticle) -> ArticleKey:
@@ -310,6 +329,9 @@ class BuildCache:
         for path, problems in self._db.execute("SELECT path, problems FROM articles WHERE problems != '[]'"):
             yield path, problems_from_json(problems)
 
+    def article_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
     def clashes(self) -> list[tuple[str, str, str, str]]:
         """(path, section, slug, id) of every article sharing its slug (in its section) or its id."""
         return list(self._db.execute(_CLASHES))
@@ -403,16 +425,17 @@ class BuildCache:
                     found[path] = (rss, atom)
         return found
 
-    def store_build(
-        self,
-        built: dict[str, str],
-        present: set[str],
-        entries: dict[str, tuple[str, bytes, bytes]],
-        shown: set[str],
-        last: LastBuild,
-    ) -> None:
-        """Record the fingerprints of the feeds and the entries made afresh (the rest are already stored), forget those
-        no longer present or shown, and record the build itself."""
+    def store_entries(self, entries: dict[str, tuple[str, bytes, bytes]]) -> None:
+        """Store entries made afresh: path -> (sha256 of the article's bytes, RSS item, Atom entry)."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+                [(path, sha256, rss, atom) for path, (sha256, rss, atom) in entries.items()],
+            )
+
+    def store_build(self, built: dict[str, str], present: set[str], shown: set[str], last: LastBuild) -> None:
+        """Record the fingerprints of the feeds built, forget the feeds no longer present and the
+        entries no longer shown, and record the build itself."""
         record = json.dumps(
             {
                 "inputs": last.inputs,
@@ -430,10 +453,6 @@ class BuildCache:
             self._db.executemany("INSERT OR REPLACE INTO feeds VALUES (?, ?)", list(built.items()))
             stale = {relpath for (relpath,) in self._db.execute("SELECT relpath FROM feeds")} - present
             self._db.executemany("DELETE FROM feeds WHERE relpath = ?", [(relpath,) for relpath in stale])
-            self._db.executemany(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
-                [(path, sha256, rss, atom) for path, (sha256, rss, atom) in entries.items()],
-            )
             gone = {path for (path,) in self._db.execute("SELECT path FROM entries")} - shown
             self._db.executemany("DELETE FROM entries WHERE path = ?", [(path,) for path in gone])
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (record,))

@@ -26,8 +26,10 @@ from feedpub.caching import (
     ArticleRow,
     BuildCache,
     CachedArticle,
+    ClashKey,
     LastBuild,
     article_row,
+    find_clashes,
     fingerprint,
     key_of,
 )
@@ -259,9 +261,15 @@ def _build(
     rechecked = _check_articles(sources, folders, prefixes, settings, cache, workers)
     # Problems and clashes come from the cache, in listing order; a rebuild never loads every row.
     file_problems = list(cache.problems())
-    # When the rows were clash-free before, only the changed ones can clash.
-    few = was_clash_free and len(rechecked) <= CLASH_LOOKUPS_MAX
-    clashes = cache.clashes_of(rechecked) if few else cache.clashes()
+    if len(rechecked) == len(sources) == cache.article_count():
+        # Every row was made in this build (the first build, or after a reset): they are all in
+        # memory already, and grouping them here is faster than asking SQL to.
+        clashes = find_clashes(rechecked)
+    elif was_clash_free and len(rechecked) <= CLASH_LOOKUPS_MAX:
+        # When the rows were clash-free before, only the changed ones can clash.
+        clashes = cache.clashes_of(path for path, _, _, _ in rechecked)
+    else:
+        clashes = cache.clashes()
     if not clashes:
         cache.mark_clash_free()
     if file_problems or clashes:
@@ -278,13 +286,14 @@ def _build(
     # as the last build left them: it needs neither bytes nor a write.
     last = cache.last_build()
     previous = last.outputs if last is not None else {}
-    built, untouched, entries, plans = _build_feeds(
+    built, untouched, plans = _build_feeds(
         settings,
         settings_fingerprint,
         selection.articles,
         cache,
         workers,
         lambda relpath: _stat_matches(out_dir / relpath, previous.get(relpath)),
+        store_entries=cache.persistent and write,
     )
 
     from feedpub.discovery import index_page, snippet
@@ -305,9 +314,8 @@ def _build(
             outputs[document.relpath] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         valid_from, valid_until = selection.valid_from, selection.valid_until
         build = LastBuild(inputs, valid_from, valid_until, outputs, warnings, feed_count, selection.published, links)
-        stored_entries = {path: (sha256, entry.rss, entry.atom) for path, (sha256, entry) in entries.items()}
         shown = {item.path for plan in plans for item in plan.items}
-        cache.store_build({d.relpath: fp for d, fp in built}, set(outputs), stored_entries, shown, build)
+        cache.store_build({d.relpath: fp for d, fp in built}, set(outputs), shown, build)
     return BuildResult(feed_count, changed, warnings, selection.published, links)
 
 
@@ -341,9 +349,10 @@ def _check_articles(
     settings: Settings,
     cache: BuildCache,
     workers: _Workers,
-) -> list[str]:
+) -> list[ClashKey]:
     """Parse and check every article whose file changed since the cache saw it; store the results.
-    Returns the paths of the articles checked afresh.
+    Returns (path, section, slug, id) of the articles checked afresh (section, slug and id None
+    for an article with errors).
 
     Only folders whose digest changed since their rows last matched their files are compared
     file by file (as are folders with a file modified close to that check: see RACY_NS).
@@ -368,8 +377,10 @@ def _check_articles(
     # Small chunks keep both workers busy to the end (the last of a few big ones ran alone).
     count = max(workers.jobs * 4, math.ceil(len(misses) / PARSE_CHUNK))
     tasks = [(settings, chunk) for chunk in _chunks(misses, count)]
-    for parsed in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
-        cache.store_articles(parsed)
+    rechecked: list[ClashKey] = []
+    for rows in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
+        cache.store_articles(rows)
+        rechecked.extend((row[0], row[4], row[5], row[6]) for row in rows)
     gone = stored.keys() - present
     if gone:
         cache.forget_articles(gone)
@@ -379,7 +390,7 @@ def _check_articles(
     cache.store_folder_states(
         {name: (folders[name], began) for name in checked} | {name: states[name] for name in trusted}
     )
-    return [source.path for source in misses]
+    return rechecked
 
 
 def _chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:
@@ -432,12 +443,17 @@ def _build_feeds(
     cache: BuildCache,
     workers: _Workers,
     untouched: Callable[[str], bool],
-) -> tuple[list[tuple[FeedDocument, str]], set[str], dict[str, tuple[str, EntryXml]], tuple[FeedPlan[Any], ...]]:
+    *,
+    store_entries: bool,
+) -> tuple[list[tuple[FeedDocument, str]], set[str], tuple[FeedPlan[Any], ...]]:
     """Build (and validate) the feeds whose inputs changed: (document, fingerprint) pairs.
 
     Also returns the feeds reused as they are (their fingerprint matches and untouched(relpath)
-    says their files are as last built), and the entries made afresh, {path: (sha256, entry)}.
-    Section feeds are built first, so the site feed reuses their entries.
+    says their files are as last built), and every feed's plan. Section feeds are built first,
+    so the site feed reuses their entries. With store_entries, the entries made afresh for a
+    feed that passed validation are stored as soon as it is built, while the workers make the
+    rest: each is a pure function of its article's bytes and the settings, good whatever
+    becomes of this build.
     """
     from feedpub.building import EntryXml, plan_selection
 
@@ -458,7 +474,6 @@ def _build_feeds(
     wanted = {item.path: item.sha256 for plan, _ in to_build for item in plan.items}
     stored = cache.entries(wanted.items())
     known = {path: EntryXml(rss, atom) for path, (rss, atom) in stored.items()}
-    made: dict[str, tuple[str, EntryXml]] = {}
     built: list[tuple[FeedDocument, str]] = []
     errors: list[str] = []
     site_first = (
@@ -474,15 +489,15 @@ def _build_feeds(
         results = workers.map(_build_plan, tasks, parallel=parallel)
         for task, (frame, fresh, plan_errors) in zip(tasks, results, strict=True):
             errors.extend(plan_errors)
-            for path, entry in fresh.items():
-                known[path] = entry
-                made[path] = (wanted[path], entry)
+            known.update(fresh)
+            if store_entries and fresh and not plan_errors:
+                cache.store_entries({path: (wanted[path], entry.rss, entry.atom) for path, entry in fresh.items()})
             documents = frame.assemble([known[item.path] for item in task.plan.items])
             built.extend((document, task.fingerprint) for document in documents)
     if errors:
         message = "built feeds failed validation, nothing was written:\n  " + "\n  ".join(sorted(errors))
         raise InvalidFeedOutput(message)
-    return built, reused, made, plans
+    return built, reused, plans
 
 
 def _build_plan(task: _FeedTask) -> tuple[FeedFrame, dict[str, EntryXml], list[str]]:

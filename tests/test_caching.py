@@ -390,3 +390,36 @@ def test_content_folder_named_another_way_shares_the_cache_safely(
     build(site, out, cache)
     build(relative, out, cache)
     assert_same_as_uncached(site, out, tmp_path)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_clashes_found_in_memory_are_those_sql_finds(tmp_path: Path, seed: int) -> None:
+    """The first build groups its fresh rows in memory instead of asking SQL: the same rows."""
+    import random
+
+    from feedpub.caching import ArticleKey as Key
+    from feedpub.caching import BuildCache, article_row, find_clashes
+
+    rng = random.Random(seed)
+    rows = []
+    for number in range(300):
+        section = rng.choice(["world", "science", "sport"])
+        key = Key(section, f"s{rng.randrange(120)}", f"urn:x:{rng.randrange(250)}", 1.0, 1.0, False, "")
+        rows.append(
+            article_row(f"/c/{section}/{number}.md", section, "i", "h", key if rng.random() > 0.1 else None, ())
+        )
+    cache = BuildCache.open(tmp_path / "cache", "settings")
+    cache.store_articles(rows)
+    in_memory = find_clashes((row[0], row[4], row[5], row[6]) for row in rows)
+    assert in_memory, "the seed should give some clashes"
+    assert sorted(in_memory) == sorted(cache.clashes())
+    cache.close()
+
+
+def test_first_build_reports_clashes(site: Path, tmp_path: Path, write: Writer) -> None:
+    write("science/zz-copy.md", article("Copy", "2026-03-09T08:00:00Z", slug="story-1"))
+    write("technology/zz-same-id.md", article("Same", "2026-03-09T08:00:00Z", id="urn:x:1"))
+    write("science/zz-same-id.md", article("Same", "2026-03-09T08:00:00Z", id="urn:x:1"))
+    messages = clash_messages(site, tmp_path / "out", tmp_path / "cache")
+    assert messages == [("zz-copy.md", "slug", "'story-1'"), ("zz-same-id.md", "id", "'urn:x:1'")]
+    assert clash_messages(site, tmp_path / "out2", None) == messages
