@@ -30,17 +30,20 @@ def parse_content_date(value: object, zone: tzinfo | None) -> datetime:
     Naive times are read in the site's zone; with no zone they are refused rather than guessed,
     and local times that do not exist or occur twice (DST changes) are refused too.
     """
-    if isinstance(value, bool) or not isinstance(value, str | date):
-        raise ValueError(f"expected {EXPECTED_DATE}, got {type(value).__name__} {value!r}")
-    if isinstance(value, datetime):
+    if isinstance(value, str):
+        text = value.strip()
+        parsed = _parse_iso(text)
+        if len(text) == 10:
+            # A plain date means midnight where the publication is, or UTC when no zone is set.
+            return parsed.replace(tzinfo=zone or UTC)
+    elif isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
         parsed = datetime(value.year, value.month, value.day)
+        if type(value) is date:
+            return parsed.replace(tzinfo=zone or UTC)
     else:
-        parsed = _parse_iso(value.strip())
-    if (isinstance(value, str) and len(value.strip()) == 10) or type(value) is date:
-        # A plain date means midnight where the publication is, or UTC when no zone is set.
-        return parsed.replace(tzinfo=zone or UTC)
+        raise ValueError(f"expected {EXPECTED_DATE}, got {type(value).__name__} {value!r}")
     if parsed.tzinfo is None:
         if zone is None:
             raise ValueError(
@@ -50,7 +53,7 @@ def parse_content_date(value: object, zone: tzinfo | None) -> datetime:
         parsed = _localise(parsed, zone)
     if parsed.year > 9999 or parsed.year < 1:
         raise ValueError(f"year {parsed.year} is out of range")
-    return parsed.replace(microsecond=0)
+    return parsed.replace(microsecond=0) if parsed.microsecond else parsed
 
 
 _ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.,]+(Z|[+-]\d{2}:?\d{2})?)?", re.IGNORECASE)

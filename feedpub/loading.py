@@ -51,6 +51,8 @@ SITE_FIELDS = frozenset(
     }
 )
 SECTION_FIELDS = frozenset({"title", "description", "author", "feed_items"})
+AUTHOR_FIELDS = frozenset({"name", "email", "uri"})
+IMAGE_FIELDS = frozenset({"url", "alt", "caption", "type"})
 ARTICLE_FIELDS = frozenset({"title", "date", "updated", "summary", "authors", "tags", "image", "draft", "slug", "id"})
 
 _NO_SPACE = re.compile(r"\S*")
@@ -74,7 +76,7 @@ def _author(value: object, name: str, reporter: FieldReporter) -> Author | None:
     if not isinstance(value, dict):
         reporter.error(name, f"expected a name or a mapping with name, email, uri; got {describe(value)}")
         return None
-    unknown = set(value) - {"name", "email", "uri"}
+    unknown = value.keys() - AUTHOR_FIELDS
     if unknown:
         reporter.warn(
             name, f"unknown author field(s) {', '.join(sorted(map(str, unknown)))} ignored (known: name, email, uri)"
@@ -96,7 +98,7 @@ def _authors(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[Autho
     if value is None:
         return None
     items = value if isinstance(value, list) else [value]
-    authors = tuple(a for i, item in enumerate(items) if (a := _author(item, f"authors[{i}]", reporter)))
+    authors = tuple([a for i, item in enumerate(items) if (a := _author(item, f"authors[{i}]", reporter))])
     if not items:
         reporter.error("authors", "empty list (leave the field out to use the section's author)")
     return authors or None
@@ -166,7 +168,7 @@ def _image(meta: Mapping[str, object], permalink: str, reporter: FieldReporter) 
     if not isinstance(value, dict):
         reporter.error("image", f"expected a mapping with url, alt, caption; got {describe(value)}")
         return None
-    unknown = set(value) - {"url", "alt", "caption", "type"}
+    unknown = value.keys() - IMAGE_FIELDS
     if unknown:
         reporter.warn(
             "image",
@@ -319,7 +321,8 @@ def _article_fields(
             "updated", f"{updated.isoformat()} is before date {date.isoformat()} (expected the same or later)"
         )
     slug = reporter.text(meta, "slug") or _file_stem(document.path)
-    if not SLUG.fullmatch(slug):
+    slug_ok = SLUG.fullmatch(slug) is not None
+    if not slug_ok:
         reporter.error(
             "slug",
             f"{slug!r} cannot be a URL segment (expected letters, digits, '-', '_' or '.', no '/', '..' or spaces)",
@@ -334,7 +337,7 @@ def _article_fields(
     authors = _authors(meta, reporter)
     tags = _tags(meta, reporter)
     draft = reporter.boolean(meta, "draft")
-    if title is None or date is None or not SLUG.fullmatch(slug):
+    if title is None or date is None or not slug_ok:
         return None
     permalink = site.permalink.format(
         base_url=site.base_url,
@@ -362,7 +365,7 @@ def _article_fields(
 def _file_stem(path: Path | str) -> str:
     """Path(path).stem (pathlib's own rule), without making a Path: making one costs a twentieth
     of checking an article."""
-    name = os.path.basename(path)
+    name = path.name if isinstance(path, Path) else path.rpartition(os.sep)[2]
     dot = name.rfind(".")
     return name[:dot] if 0 < dot < len(name) - 1 else name
 
@@ -375,9 +378,9 @@ def _headline(title: str | None, reporter: FieldReporter) -> str | None:
         message = f"is {len(title):,} characters long (expected a headline of at most {MAX_TITLE_CHARACTERS:,})"
         reporter.error("title", message)
         return None
-    if BIDI_CONTROLS.search(title):
+    if not title.isascii() and BIDI_CONTROLS.search(title):
         reporter.warn("title", "contains bidirectional control characters, which can make it read differently")
-    if MARKUP.search(title):
+    if "<" in title and MARKUP.search(title):
         reporter.warn("title", "looks like HTML; it is published as text, so readers show the tags literally")
     return title
 

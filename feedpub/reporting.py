@@ -106,6 +106,8 @@ class FieldReporter:
         return value
 
     def unknown_fields(self, meta: Mapping[str, object], known: frozenset[str]) -> None:
+        if meta.keys() <= known:
+            return
         for name in meta:
             if name in known:
                 continue
