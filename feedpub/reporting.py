@@ -6,7 +6,6 @@ problem of a run can be reported together.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,6 +107,8 @@ class FieldReporter:
     def unknown_fields(self, meta: Mapping[str, object], known: frozenset[str]) -> None:
         if meta.keys() <= known:
             return
+        import difflib  # only for a misspelt field: most builds never need it
+
         for name in meta:
             if name in known:
                 continue

@@ -207,24 +207,39 @@ def _inline(value: str) -> object:
         if len(value) < 2 or not value.endswith("'") or "'" in inner.replace("''", ""):
             raise _NotSimple
         return inner.replace("''", "'")
-    if first == "[":
+    if first == "[" or first == "{":
+        # Flow collections recur from file to file too (tag lists, author maps): looked up, and
+        # copied, since the caller owns what it gets (the items are plain, immutable scalars).
+        known = _FLOW_MEMO.get(value)
+        if known is None:
+            known = _flow(value)
+            if len(_FLOW_MEMO) < _MEMO_MAX:
+                _FLOW_MEMO[value] = known
+        return known.copy()
+    return _plain(value, flow=False)
+
+
+_FLOW_MEMO: dict[str, list[object] | dict[str, object]] = {}
+
+
+def _flow(value: str) -> list[object] | dict[str, object]:
+    """A flow list `[a, b]` or flow map `{k: v}` of plain scalars."""
+    if value[0] == "[":
         if not value.endswith("]"):
             raise _NotSimple
         inner = value[1:-1].strip(" ")
         return [_plain(item.strip(" "), flow=True) for item in inner.split(",")] if inner else []
-    if first == "{":
-        if not value.endswith("}"):
+    if not value.endswith("}"):
+        raise _NotSimple
+    mapping: dict[str, object] = {}
+    inner = value[1:-1].strip(" ")
+    for item in inner.split(",") if inner else []:
+        key, separator, item_value = item.strip(" ").partition(": ")
+        if not separator:
             raise _NotSimple
-        mapping: dict[str, object] = {}
-        inner = value[1:-1].strip(" ")
-        for item in inner.split(",") if inner else []:
-            key, separator, item_value = item.strip(" ").partition(": ")
-            if not separator:
-                raise _NotSimple
-            _check_key(key)
-            mapping[key] = _plain(item_value.strip(" "), flow=True)
-        return mapping
-    return _plain(value, flow=False)
+        _check_key(key)
+        mapping[key] = _plain(item_value.strip(" "), flow=True)
+    return mapping
 
 
 def _plain(value: str, *, flow: bool) -> object:

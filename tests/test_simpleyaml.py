@@ -201,3 +201,12 @@ def test_reading_typical_articles_never_imports_pyyaml(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_recurring_values_are_never_shared_between_documents() -> None:
+    """Looked-up flow lists and maps are copies: one document's caller cannot change another's."""
+    first = simpleyaml.load("tags: [a, b]\nauthor: {name: X}\n")
+    assert first is not None
+    first["tags"].append("c")  # type: ignore[attr-defined]
+    first["author"]["name"] = "Y"  # type: ignore[index]
+    assert simpleyaml.load("tags: [a, b]\nauthor: {name: X}\n") == {"tags": ["a", "b"], "author": {"name": "X"}}
