@@ -99,10 +99,19 @@ def decode(raw: bytes, reporter: FieldReporter) -> str | None:
 
 
 def split_frontmatter(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
-    """The opening and closing '---' lines of the frontmatter, or None."""
+    """The opening and closing '---' lines of the frontmatter, or None: FM_BOUNDARY.match, then
+    FM_BOUNDARY.search from its end (tested equal). The search is made only where a line starts
+    with '---', found by str.find; the regex tried every character of the frontmatter."""
     opening = FM_BOUNDARY.match(text)
-    closing = FM_BOUNDARY.search(text, opening.end()) if opening else None
-    return (opening, closing) if opening and closing else None
+    if opening is None:
+        return None
+    newline = opening.end() - 1  # the closing line may start right after the opening one
+    while (newline := text.find("\n---", newline)) >= 0:
+        closing = FM_BOUNDARY.match(text, newline + 1)
+        if closing is not None:
+            return opening, closing
+        newline += 1
+    return None
 
 
 def parse_document(path: Path | str, reporter: FieldReporter) -> Document | None:

@@ -210,3 +210,21 @@ def test_recurring_values_are_never_shared_between_documents() -> None:
     first["tags"].append("c")  # type: ignore[attr-defined]
     first["author"]["name"] = "Y"  # type: ignore[index]
     assert simpleyaml.load("tags: [a, b]\nauthor: {name: X}\n") == {"tags": ["a", "b"], "author": {"name": "X"}}
+
+
+frontmatter_text = st.lists(
+    st.sampled_from(["---", "----", "--- ", "---x", "-- -", "", " ", "\t", "title: x", "a---", "---\t", "\r", "x\n"]),
+    max_size=10,
+).map("\n".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(frontmatter_text)
+def test_frontmatter_split_finds_what_the_regex_search_finds(text: str) -> None:
+    from feedpub.documents import FM_BOUNDARY, split_frontmatter
+
+    opening = FM_BOUNDARY.match(text)
+    closing = FM_BOUNDARY.search(text, opening.end()) if opening else None
+    expected = (opening.span(), closing.span()) if opening and closing else None
+    found = split_frontmatter(text)
+    assert (found and (found[0].span(), found[1].span())) == expected
