@@ -13,6 +13,8 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class Author:
+    """A byline: a person or a desk. Email and URI are optional (RSS wants an email, Atom not)."""
+
     name: str
     email: str | None = None
     uri: str | None = None
@@ -30,6 +32,8 @@ class Image:
 
 @dataclass(frozen=True, slots=True)
 class Site:
+    """Site settings from content/_index.md, checked, with defaults filled in."""
+
     title: str
     base_url: str
     description: str
@@ -46,6 +50,8 @@ class Site:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """Section settings from content/<section>/_index.md; name is the folder's."""
+
     name: str
     title: str
     description: str

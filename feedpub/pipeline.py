@@ -57,6 +57,8 @@ R = TypeVar("R")
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
+    """What a build did, for the CLI to report."""
+
     feed_count: int
     changed: tuple[str, ...]
     warnings: tuple[Problem, ...]

@@ -22,6 +22,8 @@ TEMP_PREFIX = ".feedpub-"
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
+    """Which feeds were replaced and which already held exactly these bytes."""
+
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
 
