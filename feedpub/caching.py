@@ -19,7 +19,7 @@ import math
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -165,17 +165,19 @@ ORDER BY date DESC, updated DESC, id LIMIT ?
 ClashKey = tuple[str, str | None, str | None, str | None]
 
 
-def find_clashes(articles: Iterable[ClashKey]) -> list[tuple[str, str, str, str]]:
+def find_clashes(articles: Sequence[ClashKey]) -> list[tuple[str, str, str, str]]:
     """As BuildCache.clashes(), over articles in memory: every article sharing its slug (in its
     section) or its id with another, in the order given."""
-    listed = [
+    by_slug = Counter((section, slug) for _, section, slug, _ in articles if section is not None)
+    by_id = Counter(article_id for _, section, _, article_id in articles if section is not None)
+    return [
         (path, section, slug, article_id)
         for path, section, slug, article_id in articles
-        if section is not None and slug is not None and article_id is not None
+        if section is not None
+        and slug is not None
+        and article_id is not None
+        and (by_slug[section, slug] > 1 or by_id[article_id] > 1)
     ]
-    by_slug = Counter((section, slug) for _, section, slug, _ in listed)
-    by_id = Counter(article_id for _, _, _, article_id in listed)
-    return [article for article in listed if by_slug[article[1], article[2]] > 1 or by_id[article[3]] > 1]
 
 
 def key_of(article: CachedArticle) -> ArticleKey:
