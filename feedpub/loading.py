@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from feedpub.dates import load_timezone, parse_content_date
@@ -290,10 +291,13 @@ def _load_section(name: str, document: Document, site: Site | None, reporter: Fi
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleFields:
+class ArticleFields(NamedTuple):
     """An article's checked frontmatter, with its permalink and stable id worked out: all of a
-    record but the body, and all a build needs to choose and order feed items."""
+    record but the body, and all a build needs to choose and order feed items.
+
+    A named tuple, not a frozen dataclass: one is made for every article checked, and a frozen
+    dataclass sets each of its eleven fields through object.__setattr__.
+    """
 
     slug: str
     title: str
@@ -430,8 +434,7 @@ class ParsedArticle:
     problems: tuple[Problem, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedArticle:
+class CheckedArticle(NamedTuple):
     """One article file after checking: its fields (None when it has errors), the hash of the
     bytes checked, and its problems. No record: most articles never reach a feed."""
 
