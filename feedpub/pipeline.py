@@ -430,11 +430,12 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[ArticleRow
 
 @dataclass(frozen=True, slots=True)
 class _FeedTask:
-    """One feed to build in a worker: its plan, the entries already made for it, its fingerprint."""
+    """One feed to build in a worker: its plan, the items whose entries it makes (the others are
+    stored, or made by another feed's task), its fingerprint."""
 
     settings: Settings
     plan: FeedPlan[CachedArticle]
-    known: dict[str, EntryXml]
+    make: tuple[str, ...]
     fingerprint: str
 
 
@@ -451,8 +452,7 @@ def _build_feeds(
     """Build (and validate) the feeds whose inputs changed: (document, fingerprint) pairs.
 
     Also returns the feeds reused as they are (their fingerprint matches and untouched(relpath)
-    says their files are as last built), and every feed's plan. Section feeds are built first,
-    so the site feed reuses their entries. With store_entries, the entries made afresh for a
+    says their files are as last built), and every feed's plan. With store_entries, the entries made afresh for a
     feed that passed validation are stored as soon as it is built, while the workers make the
     rest: each is a pure function of its article's bytes and the settings, good whatever
     becomes of this build.
@@ -476,29 +476,34 @@ def _build_feeds(
     wanted = {item.path: item.sha256 for plan, _ in to_build for item in plan.items}
     stored = cache.entries(wanted.items())
     known = {path: EntryXml(rss, atom) for path, (rss, atom) in stored.items()}
-    built: list[tuple[FeedDocument, str]] = []
+    # Each missing entry is made once, by the first feed that shows it. Section feeds come first,
+    # so the site feed makes only the entries of sections whose own feeds are reused, and every
+    # feed is built at once: the site feed does not wait for the sections' entries.
+    tasks: list[_FeedTask] = []
+    assigned = set(known)
+    for plan, plan_fingerprint in sorted(to_build, key=lambda pair: not pair[0].key):
+        make = tuple(item.path for item in plan.items if item.path not in assigned)
+        assigned.update(make)
+        tasks.append(_FeedTask(settings, plan, make, plan_fingerprint))
+    parallel = len(tasks) >= PARALLEL_FEEDS_MIN or workers.started
+    frames: list[tuple[_FeedTask, FeedFrame]] = []
     errors: list[str] = []
-    site_first = (
-        [(plan, fp) for plan, fp in to_build if plan.key],
-        [(plan, fp) for plan, fp in to_build if not plan.key],
-    )
-    for batch in site_first:
-        tasks = [
-            _FeedTask(settings, plan, {i.path: known[i.path] for i in plan.items if i.path in known}, plan_fingerprint)
-            for plan, plan_fingerprint in batch
-        ]
-        parallel = len(tasks) >= PARALLEL_FEEDS_MIN or workers.started
-        results = workers.map(_build_plan, tasks, parallel=parallel)
-        for task, (frame, fresh, plan_errors) in zip(tasks, results, strict=True):
-            errors.extend(plan_errors)
-            known.update(fresh)
-            if store_entries and fresh and not plan_errors:
-                cache.store_entries({path: (wanted[path], entry.rss, entry.atom) for path, entry in fresh.items()})
-            documents = frame.assemble([known[item.path] for item in task.plan.items])
-            built.extend((document, task.fingerprint) for document in documents)
+    for task, (frame, fresh, plan_errors) in zip(
+        tasks, workers.map(_build_plan, tasks, parallel=parallel), strict=True
+    ):
+        errors.extend(plan_errors)
+        known.update(fresh)
+        if store_entries and fresh and not plan_errors:
+            cache.store_entries({path: (wanted[path], entry.rss, entry.atom) for path, entry in fresh.items()})
+        frames.append((task, frame))
     if errors:
         message = "built feeds failed validation, nothing was written:\n  " + "\n  ".join(sorted(errors))
         raise InvalidFeedOutput(message)
+    built = [
+        (document, task.fingerprint)
+        for task, frame in frames
+        for document in frame.assemble([known[item.path] for item in task.plan.items])
+    ]
     return built, reused, plans
 
 
@@ -509,11 +514,11 @@ def _build_plan(task: _FeedTask) -> tuple[FeedFrame, dict[str, EntryXml], list[s
     from feedpub.building import build_feed, newest_update
     from feedpub.loading import parse_again
 
-    settings, plan = task.settings, task.plan
+    settings, plan, make = task.settings, task.plan, set(task.make)
     new = {
         item.path: parse_again(item.path, key_of(item).section, item.sha256, settings)
         for item in plan.items
-        if item.path not in task.known
+        if item.path in make
     }
     titles = {section.name: section.title for section in settings.sections}
     updated = newest_update(datetime.fromisoformat(key_of(item).updated_text) for item in plan.items)
