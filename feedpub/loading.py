@@ -293,7 +293,8 @@ def _load_section(name: str, document: Document, site: Site | None, reporter: Fi
 
 class ArticleFields(NamedTuple):
     """An article's checked frontmatter, with its permalink and stable id worked out: all of a
-    record but the body, and all a build needs to choose and order feed items.
+    record but its path, section and body (Article's fields, in Article's order), and all a
+    build needs to choose and order feed items.
 
     A named tuple, not a frozen dataclass: one is made for every article checked, and a frozen
     dataclass sets each of its eleven fields through object.__setattr__.
@@ -485,40 +486,26 @@ def load_settings(listing: Listing) -> tuple[Settings | None, tuple[Problem, ...
 
 def parse_article(path: str, section: str, settings: Settings) -> ParsedArticle:
     """Parse and check one article file into its record; pure apart from reading that file."""
-    reporter = FieldReporter(path)
-    document = parse_document(path, reporter)
+    checked, document = _check(path, section, settings)
     article = None
-    if document is not None:
-        fields = _article_fields(document, settings.section(section), settings.site, settings.zone, reporter)
-        if fields is not None:
-            article = Article(
-                path=Path(path),
-                section=section,
-                slug=fields.slug,
-                title=fields.title,
-                date=fields.date,
-                updated=fields.updated,
-                summary=fields.summary,
-                authors=fields.authors,
-                tags=fields.tags,
-                image=fields.image,
-                draft=fields.draft,
-                id=fields.id,
-                permalink=fields.permalink,
-                body=document.body,
-                source_sha256=reporter.sha256,
-            )
-    return ParsedArticle(Path(path), reporter.sha256, article, tuple(reporter.problems))
+    if checked.fields is not None and document is not None:
+        # The fields are Article's own, in its order (tested).
+        article = Article(Path(path), section, *checked.fields, body=document.body, source_sha256=checked.sha256)
+    return ParsedArticle(Path(path), checked.sha256, article, checked.problems)
 
 
 def check_article(path: str, section: str, settings: Settings) -> CheckedArticle:
     """Check one article file as parse_article does (the same problems), making no record."""
+    return _check(path, section, settings)[0]
+
+
+def _check(path: str, section: str, settings: Settings) -> tuple[CheckedArticle, Document | None]:
     reporter = FieldReporter(path)
     document = parse_document(path, reporter)
     fields = None
     if document is not None:
         fields = _article_fields(document, settings.section(section), settings.site, settings.zone, reporter)
-    return CheckedArticle(reporter.sha256, fields, tuple(reporter.problems))
+    return CheckedArticle(reporter.sha256, fields, tuple(reporter.problems)), document
 
 
 def parse_again(path: str, section: str, sha256: str, settings: Settings) -> Article:

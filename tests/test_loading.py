@@ -287,3 +287,14 @@ def test_checking_reports_what_parsing_reports(content: Path, write: Writer) -> 
     assert any(
         p.field == "updated" for p in check_article(str(content / "technology/odd.md"), "technology", settings).problems
     )
+
+
+def test_article_fields_are_the_records_own_in_its_order() -> None:
+    """parse_article makes the record from the checked fields by position."""
+    import dataclasses
+
+    from feedpub.loading import ArticleFields
+    from feedpub.model import Article
+
+    names = [field.name for field in dataclasses.fields(Article)]
+    assert ["path", "section", *ArticleFields._fields, "body", "source_sha256"] == names
