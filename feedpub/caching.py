@@ -103,6 +103,11 @@ ArticleRow = tuple[
     str, str, str, str, str | None, str | None, str | None, float | None, float | None, bool | None, str | None, str
 ]
 _NO_KEY = (None,) * len(ArticleKey._fields)
+_ROW_COLUMNS = [column for column in _ARTICLE_COLUMNS if column != "recorded_ns"]
+_INSERT_ARTICLE = (
+    f"INSERT OR REPLACE INTO articles ({', '.join(_ROW_COLUMNS)}, recorded_ns) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))}, ?)"
+)
 
 
 def article_row(
@@ -163,6 +168,10 @@ ORDER BY date DESC, updated DESC, id LIMIT ?
 # (path, section, slug, id) of an article: what must be unique (section, slug and id are None
 # for an article with errors).
 ClashKey = tuple[str, str | None, str | None, str | None]
+
+
+def clash_key(row: ArticleRow) -> ClashKey:
+    return row[0], row[4], row[5], row[6]
 
 
 def find_clashes(articles: Sequence[ClashKey]) -> list[tuple[str, str, str, str]]:
@@ -392,16 +401,13 @@ class BuildCache:
 
     def store_articles(self, rows: Iterable[ArticleRow]) -> None:
         """Store checked articles (article_row), recorded as of now."""
-        columns = [column for column in _ARTICLE_COLUMNS if column != "recorded_ns"]
-        marks = ", ".join("?" * len(columns))
-        insert = f"INSERT OR REPLACE INTO articles ({', '.join(columns)}, recorded_ns) VALUES ({marks}, ?)"  # noqa: S608
         now = time.time_ns()
         with self._transaction():
             # New rows may clash with old ones: until they are checked, the table is not known clash-free;
             # nor do the folders' rows match their files until the whole check is done.
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clash_free', '0')")
             self._db.execute("DELETE FROM meta WHERE key = 'folders'")
-            self._db.executemany(insert, ((*row, now) for row in rows))
+            self._db.executemany(_INSERT_ARTICLE, ((*row, now) for row in rows))
 
     def forget_articles(self, paths: Iterable[str]) -> None:
         """Forget the rows of files that are gone."""

@@ -29,6 +29,7 @@ from feedpub.caching import (
     ClashKey,
     LastBuild,
     article_row,
+    clash_key,
     find_clashes,
     fingerprint,
     key_of,
@@ -382,7 +383,7 @@ def _check_articles(
     rechecked: list[ClashKey] = []
     for rows in workers.map(_parse_chunk, tasks, parallel=len(misses) >= PARALLEL_PARSE_MIN):
         cache.store_articles(rows)
-        rechecked.extend((row[0], row[4], row[5], row[6]) for row in rows)
+        rechecked.extend(clash_key(row) for row in rows)
     gone = stored.keys() - present
     if gone:
         cache.forget_articles(gone)
@@ -420,8 +421,8 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[ArticleRow
                 fields.draft,
                 fields.updated.isoformat(),
             )
-        folder = source.section
-        results.append(article_row(source.path, folder, source.identity_text, checked.sha256, key, checked.problems))
+        row = article_row(source.path, source.section, source.identity_text, checked.sha256, key, checked.problems)
+        results.append(row)
     return results
 
 
@@ -452,10 +453,10 @@ def _build_feeds(
     """Build (and validate) the feeds whose inputs changed: (document, fingerprint) pairs.
 
     Also returns the feeds reused as they are (their fingerprint matches and untouched(relpath)
-    says their files are as last built), and every feed's plan. With store_entries, the entries made afresh for a
-    feed that passed validation are stored as soon as it is built, while the workers make the
-    rest: each is a pure function of its article's bytes and the settings, good whatever
-    becomes of this build.
+    says their files are as last built), and every feed's plan. With store_entries, the entries
+    made afresh for a feed that passed validation are stored as soon as it is built, while the
+    workers make the rest: each is a pure function of its article's bytes and the settings,
+    good whatever becomes of this build.
     """
     from feedpub.building import EntryXml, plan_selection
 

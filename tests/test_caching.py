@@ -398,7 +398,7 @@ def test_clashes_found_in_memory_are_those_sql_finds(tmp_path: Path, seed: int) 
     import random
 
     from feedpub.caching import ArticleKey as Key
-    from feedpub.caching import BuildCache, article_row, find_clashes
+    from feedpub.caching import BuildCache, article_row, clash_key, find_clashes
 
     rng = random.Random(seed)
     rows = []
@@ -410,7 +410,7 @@ def test_clashes_found_in_memory_are_those_sql_finds(tmp_path: Path, seed: int) 
         )
     cache = BuildCache.open(tmp_path / "cache", "settings")
     cache.store_articles(rows)
-    in_memory = find_clashes([(row[0], row[4], row[5], row[6]) for row in rows])
+    in_memory = find_clashes([clash_key(row) for row in rows])
     assert in_memory, "the seed should give some clashes"
     assert sorted(in_memory) == sorted(cache.clashes())
     cache.close()
