@@ -141,12 +141,7 @@ def _mapping(lines: list[str]) -> tuple[dict[str, object], list[tuple[str, int]]
         index += 1
         if not line or line[0] == "#":
             continue
-        key, colon, value = line.partition(":")  # _key_and_value, inlined: every line takes it
-        if not colon or (value and value[0] != " "):
-            raise _NotSimple
-        if key not in _GOOD_KEYS:
-            _check_key(key)
-        value = value.lstrip(" ")
+        key, value = _key_and_value(line)
         keys.append((key, index - 1))
         if value:
             result[key] = _inline(value)
