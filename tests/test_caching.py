@@ -423,3 +423,33 @@ def test_first_build_reports_clashes(site: Path, tmp_path: Path, write: Writer) 
     messages = clash_messages(site, tmp_path / "out", tmp_path / "cache")
     assert messages == [("zz-copy.md", "slug", "'story-1'"), ("zz-same-id.md", "id", "'urn:x:1'")]
     assert clash_messages(site, tmp_path / "out2", None) == messages
+
+
+def test_site_feed_makes_the_entries_no_section_feed_makes(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every feed is built at once, each missing entry by the first feed that shows it: when a
+    section's feed is reused but one of its entries is no longer stored, the site feed makes it."""
+    from feedpub import building
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    shown_in_technology = str(site / "technology" / "story-6.md")
+    with sqlite3.connect(cache / "feedpub.sqlite") as db:
+        assert db.execute("DELETE FROM entries WHERE path = ?", (shown_in_technology,)).rowcount == 1
+    db.close()
+    rendered: list[str] = []
+    real_render = building.render_article
+
+    def counting_render(article: Article, iframe_hosts: tuple[str, ...]) -> RenderedArticle:
+        rendered.append(article.slug)
+        return real_render(article, iframe_hosts)
+
+    monkeypatch.setattr(building, "render_article", counting_render)
+    (site / "science" / "story-7.md").write_text(
+        article("Story 7, corrected", "2026-03-08T08:00:00Z"), encoding="utf-8"
+    )
+    result = build(site, out, cache)
+    assert "technology/atom.xml" not in result.changed  # reused as it was
+    assert sorted(rendered) == ["story-6", "story-7"]  # story-6 for the site feed, once
+    assert_same_as_uncached(site, out, tmp_path)
