@@ -11,7 +11,7 @@ import os
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import NamedTuple
@@ -415,9 +415,14 @@ class Settings:
     site: Site
     sections: tuple[Section, ...]
     zone: tzinfo | None
+    _by_name: dict[str, Section] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {section.name: section for section in self.sections})
 
     def section(self, name: str) -> Section:
-        return next(s for s in self.sections if s.name == name)
+        """The section called name (looked up for every article checked)."""
+        return self._by_name[name]
 
     def sources_of(self, listing: Listing) -> tuple[SourceFile, ...]:
         """The listed article files whose section loaded (a broken section's articles wait for it)."""
