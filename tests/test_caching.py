@@ -453,3 +453,25 @@ def test_site_feed_makes_the_entries_no_section_feed_makes(
     assert "technology/atom.xml" not in result.changed  # reused as it was
     assert sorted(rendered) == ["story-6", "story-7"]  # story-6 for the site feed, once
     assert_same_as_uncached(site, out, tmp_path)
+
+
+def test_parallel_first_build_reports_what_a_serial_one_does(site: Path, tmp_path: Path, write: Writer) -> None:
+    """A first build big enough for worker processes finds its clashes in memory and stores rows
+    as workers send them: the same problems, in the same order, as a serial build without cache."""
+    for number in range(450):
+        write(f"technology/bulk-{number}.md", article(f"Bulk {number}", "2026-02-01T08:00:00Z", body=f"Body {number}."))
+    write("technology/bulk-7.md", article("Copy", "2026-02-02T08:00:00Z", slug="bulk-8"))
+    write("science/broken.md", "---\ntitle: Broken\n---\n")
+    write("science/same-id.md", article("Same id", "2026-02-03T08:00:00Z", id="urn:x:shared"))
+    write("technology/same-id.md", article("Same id", "2026-02-03T08:00:00Z", id="urn:x:shared"))
+    outcomes = []
+    for cache, jobs in ((tmp_path / "cache", 2), (None, 1)):
+        with pytest.raises(ContentErrors) as caught:
+            build(site, tmp_path / f"out-{jobs}", cache, jobs=jobs)
+        outcomes.append([(p.path.name, p.field, p.message) for p in caught.value.problems])
+    assert outcomes[0] == outcomes[1]
+    assert [(name, field) for name, field, _ in outcomes[0]] == [
+        ("broken.md", "date"),
+        ("bulk-8.md", "slug"),  # the later of the two files with that slug
+        ("same-id.md", "id"),
+    ]
