@@ -7,6 +7,8 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -286,9 +288,26 @@ def _report_problems(problems: Sequence[Problem], *, writing: bool = True) -> No
 
 
 def run() -> None:
-    """Console-script entry point: click's standalone mode maps usage errors to exit 2."""
+    """Console-script entry point: click's standalone mode maps usage errors to exit 2.
+
+    A finished command exits at once, its output flushed, without tearing the interpreter down
+    (as mypy's --fast-exit does): freeing every object of a ten-thousand-article build took
+    20 to 50 ms, a tenth of a no-op rebuild, and every file and connection is closed already.
+    A traceback (a bug) still takes the normal way out.
+    """
     try:
         main()
     except FeedpubError as exc:  # pragma: no cover - every command handles its own
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        _exit_now(EXIT_USAGE)
+    except SystemExit as finished:  # click ends every command with one
+        if finished.code is None or isinstance(finished.code, int):
+            _exit_now(finished.code or 0)
+        raise
+
+
+def _exit_now(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing to lose
+            stream.flush()
+    os._exit(code)

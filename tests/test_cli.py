@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,29 @@ def test_publish_py_runs_as_a_script(content: Path, tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("built 6 feeds and index.html from 0 published article(s): 7 file(s) written")
     assert (out / "science" / "atom.xml").is_file()
+
+
+def test_script_exits_at_once_with_all_output_and_the_right_code(content: Path, write: Writer, tmp_path: Path) -> None:
+    """run() skips interpreter teardown: what was printed must still all arrive, through a pipe,
+    and the exit code must be the command's (0 built, 1 content errors, 2 usage)."""
+    out = tmp_path / "feeds"
+    script = [sys.executable, str(PROJECT / "publish.py")]
+    built = subprocess.run([*script, "build", "--content", str(content), "--out", str(out)], capture_output=True)
+    assert built.returncode == 0, built.stderr
+    validated = subprocess.run([*script, "validate", "--format", "json", str(out)], capture_output=True, text=True)
+    assert validated.returncode == 0
+    assert json.loads(validated.stdout)["summary"]["files"] == 6  # the whole document, flushed before exit
+    for number in range(300):  # many problems: more stderr than a pipe's buffer holds
+        write(f"science/broken-{number}.md", "---\ntitle: Broken\n---\n")
+    failed = subprocess.run(
+        [*script, "build", "--content", str(content), "--out", str(out)], capture_output=True, text=True
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.count("date: missing") == 300
+    assert failed.stderr.rstrip().endswith("300 error(s) found; nothing was written")
+    usage = subprocess.run([*script, "no-such-command"], capture_output=True, text=True)
+    assert usage.returncode == 2
+    assert "No such command" in usage.stderr
 
 
 def test_repository_feeds_are_the_build_of_repository_content() -> None:
