@@ -84,7 +84,6 @@ class _Workers:
         # Ctrl-C: a pool half started cannot be shut down cleanly. Held back, they land just after.
         with _signals_held():
             if self.pool is None:
-                import gc
                 import importlib
                 from concurrent.futures import ProcessPoolExecutor
                 from multiprocessing import get_context
@@ -93,10 +92,6 @@ class _Workers:
                 # lxml, the renderer), which each worker would otherwise import for itself.
                 for module in self.preload:
                     importlib.import_module(module)
-                # Everything alive now (modules, the listing) moves out of the collector's sight:
-                # workers neither scan it on every collection nor copy its pages by touching it.
-                gc.freeze()
-
                 self.pool = ProcessPoolExecutor(
                     self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
                 )
@@ -171,22 +166,44 @@ def build_site(
     Raises ContentErrors (bad content) or InvalidFeedOutput (a feed failed our validator)
     before anything is written; OutputError when the output cannot be read or written.
     """
-    listing = list_tree(content_dir)
-    settings_fingerprint = fingerprint(__version__, *(_read_or_missing(p) for p in listing.index_files))
-    folders = _folder_digests(listing.sources)
-    inputs = fingerprint(settings_fingerprint, sorted(folders.items()), listing.problems)
-    cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
-    workers = _Workers(jobs, preload=("feedpub.building",))
+    with _collector_paused():
+        listing = list_tree(content_dir)
+        settings_fingerprint = fingerprint(__version__, *(_read_or_missing(p) for p in listing.index_files))
+        folders = _folder_digests(listing.sources)
+        inputs = fingerprint(settings_fingerprint, sorted(folders.items()), listing.problems)
+        cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
+        workers = _Workers(jobs, preload=("feedpub.building",))
+        try:
+            if cache.persistent:
+                reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
+                if reused is not None:
+                    return reused
+            result = _build(listing, settings_fingerprint, inputs, folders, cache, workers, out_dir, now, write)
+            return dataclasses.replace(result, warnings=cache_problems + result.warnings)
+        finally:
+            workers.close()
+            cache.close()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without the cyclic garbage collector, which resumes (if it was on) when the build ends.
+
+    A build makes hundreds of thousands of small objects and next to no reference cycles (a
+    10k-article build leaves 28 cyclic objects): the collector would walk the growing heap again
+    and again for nothing, a tenth of a 100k no-op rebuild. Reference counting still frees the
+    rest as it goes. Workers forked meanwhile inherit the pause, so they neither walk the
+    objects they inherit nor copy their pages by touching them.
+    """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        if cache.persistent:
-            reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
-            if reused is not None:
-                return reused
-        result = _build(listing, settings_fingerprint, inputs, folders, cache, workers, out_dir, now, write)
-        return dataclasses.replace(result, warnings=cache_problems + result.warnings)
+        yield
     finally:
-        workers.close()
-        cache.close()
+        if was_enabled:
+            gc.enable()
 
 
 def _folder_digests(sources: Sequence[SourceFile]) -> dict[str, str]:

@@ -475,3 +475,24 @@ def test_parallel_first_build_reports_what_a_serial_one_does(site: Path, tmp_pat
         ("bulk-8.md", "slug"),  # the later of the two files with that slug
         ("same-id.md", "id"),
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(site: Path, tmp_path: Path, enabled: bool) -> None:
+    """Builds run with the cyclic collector paused (they make next to no cycles); it resumes
+    afterwards, or stays off if the caller had turned it off."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        build(site, tmp_path / "out", tmp_path / "cache")
+        assert gc.isenabled() is enabled
+        (site / "science" / "broken.md").write_text("---\ntitle: Broken\n---\n", encoding="utf-8")
+        with pytest.raises(ContentErrors):  # also when the build fails
+            build(site, tmp_path / "out", tmp_path / "cache")
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
