@@ -75,23 +75,28 @@ def test_one_article_changed_rebuilds_only_its_feeds(site: Path, tmp_path: Path)
     assert_same_as_uncached(site, out, tmp_path)
 
 
-def test_one_article_changed_renders_only_that_article(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Entries of unchanged articles come from the cache: the site feed and the section feed
-    both show the edited article, yet only it is rendered again, once."""
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the articles rendered from now on, in order."""
     from feedpub import building
 
-    out, cache = tmp_path / "out", tmp_path / "cache"
-    build(site, out, cache)
-    rendered: list[str] = []
+    slugs: list[str] = []
     real_render = building.render_article
 
     def counting_render(article: Article, iframe_hosts: tuple[str, ...]) -> RenderedArticle:
-        rendered.append(article.slug)
+        slugs.append(article.slug)
         return real_render(article, iframe_hosts)
 
     monkeypatch.setattr(building, "render_article", counting_render)
+    return slugs
+
+
+def test_one_article_changed_renders_only_that_article(site: Path, tmp_path: Path, rendered: list[str]) -> None:
+    """Entries of unchanged articles come from the cache: the site feed and the section feed
+    both show the edited article, yet only it is rendered again, once."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    rendered.clear()
     edited = site / "science" / "story-7.md"
     edited.write_text(article("Story 7, corrected", "2026-03-08T08:00:00Z"), encoding="utf-8")
     build(site, out, cache)
@@ -425,27 +430,16 @@ def test_first_build_reports_clashes(site: Path, tmp_path: Path, write: Writer) 
     assert clash_messages(site, tmp_path / "out2", None) == messages
 
 
-def test_site_feed_makes_the_entries_no_section_feed_makes(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_site_feed_makes_the_entries_no_section_feed_makes(site: Path, tmp_path: Path, rendered: list[str]) -> None:
     """Every feed is built at once, each missing entry by the first feed that shows it: when a
     section's feed is reused but one of its entries is no longer stored, the site feed makes it."""
-    from feedpub import building
-
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(site, out, cache)
     shown_in_technology = str(site / "technology" / "story-6.md")
     with sqlite3.connect(cache / "feedpub.sqlite") as db:
         assert db.execute("DELETE FROM entries WHERE path = ?", (shown_in_technology,)).rowcount == 1
     db.close()
-    rendered: list[str] = []
-    real_render = building.render_article
-
-    def counting_render(article: Article, iframe_hosts: tuple[str, ...]) -> RenderedArticle:
-        rendered.append(article.slug)
-        return real_render(article, iframe_hosts)
-
-    monkeypatch.setattr(building, "render_article", counting_render)
+    rendered.clear()
     (site / "science" / "story-7.md").write_text(
         article("Story 7, corrected", "2026-03-08T08:00:00Z"), encoding="utf-8"
     )
