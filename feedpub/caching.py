@@ -89,7 +89,7 @@ class CachedArticle(NamedTuple):
 
     path: str
     folder: str  # the section folder the file is in (key.section, for a file without errors)
-    identity: str  # feedpub.loading.SourceFile.identity_text
+    identity: str  # feedpub.sources.SourceFile.identity_text
     sha256: str
     key: ArticleKey | None  # None when the file has errors
     problems: tuple[Problem, ...]

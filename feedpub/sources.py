@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from feedpub.errors import Level, Problem
 
@@ -17,9 +18,12 @@ INDEX = "_index.md"
 SLUG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*")
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """An article file found in the tree, with the stat fields that tell whether it changed."""
+class SourceFile(NamedTuple):
+    """An article file found in the tree, with the stat fields that tell whether it changed.
+
+    A named tuple, not a frozen dataclass: one is made for every file on every build, no-op
+    included, and a frozen dataclass sets each field through object.__setattr__.
+    """
 
     path: str
     section: str
