@@ -190,10 +190,10 @@ def _collector_paused() -> Iterator[None]:
     """Run without the cyclic garbage collector, which resumes (if it was on) when the build ends.
 
     A build makes hundreds of thousands of small objects and next to no reference cycles (a
-    10k-article build leaves 28 cyclic objects): the collector would walk the growing heap again
-    and again for nothing, a tenth of a 100k no-op rebuild. Reference counting still frees the
-    rest as it goes. Workers forked meanwhile inherit the pause, so they neither walk the
-    objects they inherit nor copy their pages by touching them.
+    10k-article build leaves 28 cyclic objects): the collector would walk the growing heap
+    again and again for nothing (a 100k no-op rebuild went from 0.945 s to 0.914 s without it).
+    Reference counting still frees the rest as it goes. Workers forked meanwhile inherit the
+    pause, so they neither walk the objects they inherit nor copy their pages by touching them.
     """
     import gc
 
