@@ -490,3 +490,37 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(site: Path, tmp_pat
     finally:
         if was:
             gc.enable()
+
+
+def test_what_a_build_leaves_alive_goes_to_the_oldest_generation() -> None:
+    """The objects made while the collector was paused and still alive afterwards are filed
+    under the oldest generation, so the first collection after a build does not walk them all."""
+    import gc
+
+    from feedpub.pipeline import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        kept = [[index] for index in range(5_000)]
+    young = {id(thing) for generation in (0, 1) for thing in gc.get_objects(generation=generation)}
+    assert not any(id(thing) in young for thing in kept)
+    oldest = {id(thing) for thing in gc.get_objects(generation=2)}
+    assert all(id(thing) in oldest for thing in kept)
+
+
+def test_a_build_keeps_what_its_caller_froze_frozen() -> None:
+    """gc.freeze() is a caller's to undo (a pre-forking server's, say): a build never unfreezes."""
+    import gc
+
+    from feedpub.pipeline import _collector_paused
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _collector_paused():
+            kept = [[index] for index in range(1_000)]
+        assert gc.get_freeze_count() == frozen
+        assert gc.isenabled()
+        assert len(kept) == 1_000
+    finally:
+        gc.unfreeze()
