@@ -424,10 +424,12 @@ class Settings:
         """The section called name (looked up for every article checked)."""
         return self._by_name[name]
 
+    def has_section(self, name: str) -> bool:
+        return name in self._by_name
+
     def sources_of(self, listing: Listing) -> tuple[SourceFile, ...]:
         """The listed article files whose section loaded (a broken section's articles wait for it)."""
-        names = {s.name for s in self.sections}
-        return tuple(source for source in listing.sources if source.section in names)
+        return tuple(source for source in listing.sources if source.section in self._by_name)
 
 
 @dataclass(frozen=True, slots=True)

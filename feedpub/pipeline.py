@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from feedpub import __version__
 from feedpub.caching import (
@@ -169,13 +169,14 @@ def build_site(
     with _collector_paused():
         listing = list_tree(content_dir)
         settings_fingerprint = fingerprint(__version__, *(_read_or_missing(p) for p in listing.index_files))
-        folders = _folder_digests(listing.sources)
-        inputs = fingerprint(settings_fingerprint, sorted(folders.items()), listing.problems)
+        folders = _group_by_folder(listing.sources)
+        digests = sorted((name, folder.digest) for name, folder in folders.items())
+        inputs = fingerprint(settings_fingerprint, digests, listing.problems)
         cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
         workers = _Workers(jobs, preload=("feedpub.building",))
         try:
             if cache.persistent:
-                reused = _reuse_last_build(cache, listing, inputs, out_dir, now)
+                reused = _reuse_last_build(cache, folders, inputs, out_dir, now)
                 if reused is not None:
                     return reused
             result = _build(listing, settings_fingerprint, inputs, folders, cache, workers, out_dir, now, write)
@@ -213,13 +214,27 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _folder_digests(sources: Sequence[SourceFile]) -> dict[str, str]:
-    """Per section folder, a digest of its files' paths and identities: a folder whose digest is
-    unchanged needs none of its files compared one by one."""
-    grouped: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+class _Folder(NamedTuple):
+    """One section folder's article files, as listed."""
+
+    digest: str  # of its files' paths and identities: unchanged, none needs comparing one by one
+    sources: list[SourceFile]
+    newest_ns: int  # the latest modification time among its files (see RACY_NS)
+
+
+def _group_by_folder(sources: Sequence[SourceFile]) -> dict[str, _Folder]:
+    """The listed files by section folder, in listing order."""
+    grouped: dict[str, list[SourceFile]] = {}
     for source in sources:
-        grouped.setdefault(source.section, []).append((source.path, source.identity))
-    return {folder: fingerprint(files) for folder, files in grouped.items()}
+        grouped.setdefault(source.section, []).append(source)
+    return {
+        name: _Folder(
+            fingerprint([(source.path, source.identity) for source in files]),
+            files,
+            max(source.identity[3] for source in files),
+        )
+        for name, files in grouped.items()
+    }
 
 
 def _open_cache(cache_dir: Path | None, settings_fingerprint: str) -> tuple[BuildCache, tuple[Problem, ...]]:
@@ -245,13 +260,13 @@ def _read_or_missing(path: Path) -> bytes:
 
 
 def _reuse_last_build(
-    cache: BuildCache, listing: Listing, inputs: str, out_dir: Path, now: datetime
+    cache: BuildCache, folders: dict[str, _Folder], inputs: str, out_dir: Path, now: datetime
 ) -> BuildResult | None:
     """The no-op fast path: same files (by stat), same settings, same published set, outputs untouched."""
     last = cache.last_build()
     if last is None or last.inputs != inputs or not last.valid_from <= now.timestamp() < last.valid_until:
         return None
-    if any(source.identity[3] >= last.built_ns - RACY_NS for source in listing.sources):
+    if any(folder.newest_ns >= last.built_ns - RACY_NS for folder in folders.values()):
         return None  # a file changed too close to the last build to trust its timestamp
     for relpath, (size, mtime_ns, inode) in last.outputs.items():
         try:
@@ -267,7 +282,7 @@ def _build(
     listing: Listing,
     settings_fingerprint: str,
     inputs: str,
-    folders: dict[str, str],
+    folders: dict[str, _Folder],
     cache: BuildCache,
     workers: _Workers,
     out_dir: Path,
@@ -280,15 +295,17 @@ def _build(
     problems = [*listing.problems, *settings_problems]
     if settings is None:
         raise ContentErrors(tuple(problems))
-    sources = settings.sources_of(listing)
+    # A broken section's articles wait for it.
+    loaded = {name: folder for name, folder in folders.items() if settings.has_section(name)}
+    article_count = sum(len(folder.sources) for folder in loaded.values())
     cache.use_root(str(listing.root))
     was_clash_free = cache.clash_free()
     # Each section folder's path prefix, exactly as the listing spells its files' paths.
     prefixes = {index.parent.name: str(index.parent) + os.sep for index in listing.index_files[1:]}
-    rechecked = _check_articles(sources, folders, prefixes, settings, cache, workers)
+    rechecked = _check_articles(loaded, prefixes, settings, cache, workers)
     # Problems and clashes come from the cache, in listing order; a rebuild never loads every row.
     file_problems = list(cache.problems())
-    if len(rechecked) == len(sources) == cache.article_count():
+    if len(rechecked) == article_count == cache.article_count():
         # Every row was made in this build (the first build, or after a reset): they are all in
         # memory already, and grouping them here is faster than asking SQL to.
         clashes = find_clashes(rechecked)
@@ -300,7 +317,8 @@ def _build(
     if not clashes:
         cache.mark_clash_free()
     if file_problems or clashes:
-        order = {source.path: index for index, source in enumerate(sources)}
+        files = (source for folder in loaded.values() for source in folder.sources)
+        order = {source.path: index for index, source in enumerate(files)}
         for _, found in sorted(file_problems, key=lambda row: order[row[0]]):
             problems.extend(found)
         problems.extend(duplicate_problems(sorted(clashes, key=lambda row: order[row[0]])))
@@ -370,8 +388,7 @@ def _stat_matches(path: Path, recorded: list[int] | None) -> bool:
 
 
 def _check_articles(
-    sources: Sequence[SourceFile],
-    folders: dict[str, str],
+    folders: dict[str, _Folder],
     prefixes: dict[str, str],
     settings: Settings,
     cache: BuildCache,
@@ -385,18 +402,17 @@ def _check_articles(
     file by file (as are folders with a file modified close to that check: see RACY_NS).
     """
     began = time.time_ns()
-    names = {source.section for source in sources}
     states = cache.folder_states()
-    trusted = {name for name in names if states.get(name, ("", 0))[0] == folders.get(name)}
-    for source in sources:
-        if source.section in trusted and source.identity[3] >= states[source.section][1] - RACY_NS:
-            trusted.discard(source.section)
-    checked = names - trusted
+    checked = [
+        name
+        for name, folder in folders.items()
+        if name not in states or states[name][0] != folder.digest or folder.newest_ns >= states[name][1] - RACY_NS
+    ]
     stored = cache.identities(prefixes[name] for name in checked)
     misses: list[SourceFile] = []
     present: set[str] = set()
-    for source in sources:
-        if source.section in checked:
+    for name in checked:
+        for source in folders[name].sources:
             present.add(source.path)
             row = stored.get(source.path)
             if row is None or row[0] != source.identity_text or source.identity[3] >= row[1] - RACY_NS:
@@ -411,11 +427,12 @@ def _check_articles(
     gone = stored.keys() - present
     if gone:
         cache.forget_articles(gone)
-    if set(states) != names:  # a folder appeared or went, or no states survived (a build stopped midway)
-        cache.forget_folders_except(names)
-    # The checked folders' rows now match their files, as of `began`.
+    if states.keys() != folders.keys():  # a folder appeared or went, or no states survived (a build stopped midway)
+        cache.forget_folders_except(folders)
+    # The checked folders' rows now match their files, as of `began`; the others matched already.
+    fresh = set(checked)
     cache.store_folder_states(
-        {name: (folders[name], began) for name in checked} | {name: states[name] for name in trusted}
+        {name: (folders[name].digest, began) if name in fresh else states[name] for name in folders}
     )
     return rechecked
 
