@@ -92,9 +92,12 @@ def plan_selection(
             atom_path="atom.xml",
         )
     ]
-    for section in sections:
-        in_section = [item for item in published if section_of(item) == section.name]
-        plans.append(_section_plan(site, section, in_section))
+    by_section: dict[str, list[Item]] = {section.name: [] for section in sections}
+    for item in published:
+        group = by_section.get(section_of(item))
+        if group is not None:
+            group.append(item)
+    plans.extend(_section_plan(site, section, by_section[section.name]) for section in sections)
     return tuple(plans)
 
 
