@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -221,6 +222,30 @@ def test_clashes_made_by_an_edit_are_found_and_stay_reported_until_fixed(
     build(site, out, cache)
     write("technology/story-2.md", article("Story 2", "2026-03-03T08:00:00Z", id="urn:x:taken"))  # clean, then an edit
     assert clash_messages(site, out, cache) == [("story-2.md", "id", "'urn:x:taken'")]
+
+
+def test_a_rebuild_looks_up_clashes_by_index_and_a_first_build_makes_none(site: Path, tmp_path: Path) -> None:
+    """The first build finds clashes in memory and keeps no clash index up to date; the first
+    rebuild makes them, so a changed file's slug and id are looked up, not searched for."""
+    from feedpub.caching import _SAME_SLUG_OR_ID
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+
+    def plan() -> str:
+        with contextlib.closing(sqlite3.connect(cache / "feedpub.sqlite")) as db:
+            steps = db.execute(f"EXPLAIN QUERY PLAN {_SAME_SLUG_OR_ID}", ("science", "story-1", "urn:x:1"))
+            return " | ".join(step[3] for step in steps)
+
+    build(site, out, cache)
+    assert "SCAN articles" in plan()
+    edited = site / "science" / "story-7.md"
+    edited.write_text(article("Story 7, corrected", "2026-03-08T08:00:00Z"), encoding="utf-8")
+    build(site, out, cache)
+    steps = plan()
+    assert "SCAN" not in steps
+    assert "articles_by_id" in steps
+    assert "articles_by_slug" in steps
+    assert_same_as_uncached(site, out, tmp_path)
 
 
 def test_parallel_build_matches_serial(site: Path, tmp_path: Path, write: Writer) -> None:
