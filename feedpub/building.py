@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -37,8 +37,7 @@ Item = TypeVar("Item")
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class FeedDocument:
+class FeedDocument(NamedTuple):
     """One feed file's bytes and where it goes, relative to the output folder."""
 
     relpath: str
@@ -115,8 +114,7 @@ def _section_plan(site: Site, section: Section, published: list[Item]) -> FeedPl
     )
 
 
-@dataclass(frozen=True, slots=True)
-class EntryXml:
+class EntryXml(NamedTuple):
     """One article's entry exactly as every feed showing it carries it: the RSS <item> and the
     Atom <entry>, cut from feedgen's output. An entry does not depend on the feed it is in, so
     it is made (and validated) once and reused by the site feed and by later builds."""
@@ -125,8 +123,7 @@ class EntryXml:
     atom: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class FeedFrame:
+class FeedFrame(NamedTuple):
     """One feed in both formats without its entries: what comes before and after them."""
 
     rss_path: str
@@ -143,8 +140,7 @@ class FeedFrame:
         return FeedDocument(self.rss_path, rss, RSS_TYPE), FeedDocument(self.atom_path, atom, ATOM_TYPE)
 
 
-@dataclass(frozen=True, slots=True)
-class BuiltFeed:
+class BuiltFeed(NamedTuple):
     """One feed's frame and the entries made afresh for it, by item key; and feedgen's own
     output (the head with only those new entries), which is what must be validated."""
 

@@ -20,7 +20,6 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -117,8 +116,7 @@ def article_row(
     return (path, folder, identity, sha256, *(key or _NO_KEY), problems_to_json(problems) if problems else "[]")
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """The feeds' items, newest first; how many articles are published; and the window of build
     times in which that choice stays the same (for the no-op fast path)."""
 
@@ -197,8 +195,7 @@ def key_of(article: CachedArticle) -> ArticleKey:
     return article.key
 
 
-@dataclass(frozen=True, slots=True)
-class LastBuild:
+class LastBuild(NamedTuple):
     """The inputs of the last successful build and what it wrote, for the no-op fast path."""
 
     inputs: str

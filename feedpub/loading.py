@@ -432,8 +432,7 @@ class Settings:
         return tuple(source for source in listing.sources if source.section in self._by_name)
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedArticle:
+class ParsedArticle(NamedTuple):
     """One article file after parsing: its record (None when it has errors) and its problems."""
 
     path: Path

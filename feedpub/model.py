@@ -2,6 +2,11 @@
 
 All datetimes are timezone-aware; sequences are tuples. Nothing is filled in later:
 once the loader returns an Article, every field is final.
+
+These records are frozen dataclasses. The plain carriers inside a stage (a feed's frame, an
+entry's bytes, a write report, the cache's last build) are named tuples instead: under Python
+3.11 defining a frozen dataclass costs about 1 ms at import (six methods compiled from source),
+a named tuple a seventh of that, and a one-article rebuild imports some twenty of them.
 """
 
 from __future__ import annotations

@@ -470,8 +470,7 @@ def _parse_chunk(task: tuple[Settings, Sequence[SourceFile]]) -> list[ArticleRow
 # --- building feeds -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _FeedTask:
+class _FeedTask(NamedTuple):
     """One feed to build in a worker: its plan, the items whose entries it makes (the others are
     stored, or made by another feed's task), its fingerprint."""
 

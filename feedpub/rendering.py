@@ -9,8 +9,8 @@ from __future__ import annotations
 import html as html_module
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import cmarkgfm
@@ -44,8 +44,7 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedArticle:
+class RenderedArticle(NamedTuple):
     """An article ready for a feed: its record, full HTML body and plain summary."""
 
     article: Article

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,8 +34,7 @@ class SourceFile(NamedTuple):
         return f"{device}:{inode}:{size}:{mtime_ns}:{ctime_ns}"  # as ":".join(map(str, ...)), faster
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(NamedTuple):
     """The content tree's files, found but not yet read: settings files first, then articles."""
 
     root: Path

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from feedpub.building import FeedDocument
 from feedpub.errors import OutputError
@@ -20,8 +20,7 @@ from feedpub.errors import OutputError
 TEMP_PREFIX = ".feedpub-"
 
 
-@dataclass(frozen=True, slots=True)
-class WriteReport:
+class WriteReport(NamedTuple):
     """Which feeds were replaced and which already held exactly these bytes."""
 
     written: tuple[str, ...]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from lxml import etree
 
@@ -37,8 +36,7 @@ KNOWN_PREFIXES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Child:
+class Child(NamedTuple):
     """How an element may appear inside its parent."""
 
     required: bool = False
