@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedpub import simpleyaml
-from feedpub.reporting import XML_FORBIDDEN, FieldReporter, describe, may_have_forbidden
+from feedpub.reporting import FieldReporter, describe, may_have_forbidden, xml_forbidden
 
 # An article this large would make its feeds too big for readers (they refuse feeds of a few MB).
 MAX_FILE_BYTES = 2_000_000
@@ -84,17 +84,17 @@ def decode(raw: bytes, reporter: FieldReporter) -> str | None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x85" in text:  # NEL is a line break to YAML (and to Unicode): keep it one, as a plain newline
         text = text.replace("\x85", "\n")
-    if may_have_forbidden(raw) and XML_FORBIDDEN.search(text):
-        first = XML_FORBIDDEN.search(text)
+    if may_have_forbidden(raw) and xml_forbidden().search(text):
+        first = xml_forbidden().search(text)
         assert first is not None
         line = text.count("\n", 0, first.start()) + 1
         reporter.warn(
             None,
-            f"removed {len(XML_FORBIDDEN.findall(text))} character(s) that XML 1.0 forbids or discourages "
+            f"removed {len(xml_forbidden().findall(text))} character(s) that XML 1.0 forbids or discourages "
             f"(first: U+{ord(first.group()):04X})",
             line=line,
         )
-        text = XML_FORBIDDEN.sub("", text)
+        text = xml_forbidden().sub("", text)
     return text
 
 

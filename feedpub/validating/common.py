@@ -214,12 +214,13 @@ def rfc3339_date(checker: Checker, element: etree._Element) -> None:
         )
 
 
-_W3CDTF = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?\Z")
+# Compiled on first use (through re's cache): only dc:date and its kin need it.
+_W3CDTF = r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?\Z"
 
 
 def w3cdtf_date(checker: Checker, element: etree._Element) -> None:
     text = text_of(element)
-    if not _W3CDTF.match(text) or (len(text) > 10 and parse_rfc3339(_complete_w3cdtf(text)) is None):
+    if not re.match(_W3CDTF, text) or (len(text) > 10 and parse_rfc3339(_complete_w3cdtf(text)) is None):
         checker.error(
             "InvalidW3CDTFDate", element, f"{text!r} is not a W3C-DTF date (expected e.g. 2002-10-02T10:00:00-05:00)"
         )

@@ -17,9 +17,10 @@ _TAG = re.compile(
     r"tag:(?:[A-Za-z0-9._\-]+@)?[A-Za-z0-9.\-]+,\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
     r":[A-Za-z0-9;/?:@&=+$.\-_!~*'()%,\[\]]*(?:#[A-Za-z0-9;/?:@&=+$.\-_!~*'()%,]*)?\Z"
 )
-_URN = re.compile(r"urn:([A-Za-z0-9][A-Za-z0-9\-]{0,31}):(\S+)\Z", re.IGNORECASE)
-_NSS = re.compile(r"(?:[A-Za-z0-9()+,\-.:=@;$_!*'/?#]|%[0-9A-Fa-f]{2})+\Z")
-_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
+# Compiled on first use (through re's cache): only urn: ids need them (~0.8 ms at every start).
+_URN = r"urn:([A-Za-z0-9][A-Za-z0-9\-]{0,31}):(\S+)\Z"
+_NSS = r"(?:[A-Za-z0-9()+,\-.:=@;$_!*'/?#]|%[0-9A-Fa-f]{2})+\Z"
+_UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z"
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+\Z"
@@ -54,13 +55,13 @@ def uri_problem(text: str, *, iri: bool = True) -> str | None:
 
 
 def urn_problem(text: str) -> str | None:
-    match = _URN.match(text)
+    match = re.match(_URN, text, re.IGNORECASE)
     if not match:
         return "InvalidURN"
     nid, nss = match.group(1).lower(), match.group(2)
     if nid == "uuid":
-        return None if _UUID.match(nss) else "InvalidUUID"
-    return None if _NSS.match(nss) else "InvalidNSS"
+        return None if re.match(_UUID, nss) else "InvalidUUID"
+    return None if re.match(_NSS, nss) else "InvalidNSS"
 
 
 def is_relative_reference(text: str) -> bool:
