@@ -30,7 +30,7 @@ class WriteReport(NamedTuple):
 def changed_paths(out_dir: Path, documents: Sequence[FeedDocument]) -> tuple[str, ...]:
     """Relative paths whose file is missing or differs from the document (what `build --check` reports)."""
     _refuse_duplicates(documents)
-    return tuple(d.relpath for d in documents if _current_bytes(out_dir / d.relpath) != d.data)
+    return tuple(d.relpath for d in documents if not _holds(out_dir / d.relpath, d.data))
 
 
 def write_documents(out_dir: Path, documents: Sequence[FeedDocument]) -> WriteReport:
@@ -81,11 +81,13 @@ def _remove_leftovers(out_dir: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _current_bytes(path: Path) -> bytes | None:
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file holds exactly data; sizes first, so a changed feed is seldom read."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            return os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data
     except FileNotFoundError:
-        return None
+        return False
     except OSError as exc:
         raise OutputError(f"cannot read {path}: {exc.strerror or exc}") from exc
 

@@ -35,6 +35,16 @@ def test_writes_all_then_only_what_changed(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "atom.xml").read_bytes() == b"<feed>v2</feed>"
 
 
+def test_a_file_of_the_same_size_but_other_bytes_is_rewritten(tmp_path: Path) -> None:
+    """Sizes are compared first; equal sizes still need equal bytes."""
+    write_documents(tmp_path, documents("v1"))
+    same_size = documents("v2")  # every version string is two characters
+    assert [len(d.data) for d in same_size] == [len(d.data) for d in documents("v1")]
+    assert changed_paths(tmp_path, same_size) == ("atom.xml", "a/atom.xml", "b/atom.xml")
+    assert write_documents(tmp_path, same_size).written == ("atom.xml", "a/atom.xml", "b/atom.xml")
+    assert snapshot(tmp_path) == {d.relpath: d.data for d in same_size}
+
+
 def test_failure_part_way_leaves_old_feeds_and_no_temporary_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
