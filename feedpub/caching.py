@@ -349,11 +349,7 @@ class BuildCache:
     def clashes_of(self, paths: Iterable[str]) -> list[tuple[str, str, str, str]]:
         """As clashes(), for a table that was clash-free before the rows at these paths changed:
         only those rows can clash, so only their slugs and ids are looked up."""
-        # Made on first use, not with the table: a first build finds its clashes in memory and
-        # would only pay to keep them (+50 ms over 10k rows); without them, each lookup is a
-        # pass over the whole table (2 to 4 ms at 10k rows).
-        self._db.execute(_ID_INDEX)
-        self._db.execute(_SLUG_INDEX)
+        self.index_clash_keys()  # a cache made before they were: once
         found: dict[str, tuple[str, str, str, str]] = {}
         for path in paths:
             row = self._db.execute("SELECT section, slug, id FROM articles WHERE path = ?", (path,)).fetchone()
@@ -363,6 +359,14 @@ class BuildCache:
             if len(same) > 1:
                 found.update((clash[0], clash) for clash in same)
         return list(found.values())
+
+    def index_clash_keys(self) -> None:
+        """Index the slugs and ids, so a rebuild looks a changed article's up instead of passing
+        over the whole table (2 to 4 ms at 10k rows). Made once the first build's rows are in:
+        a sort then (16 ms at 10k rows, 0.18 s at 100k), where keeping them up to date row by
+        row during the inserts cost 50 ms at 10k; the first build finds its clashes in memory."""
+        self._db.execute(_ID_INDEX)
+        self._db.execute(_SLUG_INDEX)
 
     def clash_free(self) -> bool:
         """True when the rows were checked for clashes, none found, and none stored since."""

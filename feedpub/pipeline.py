@@ -309,6 +309,7 @@ def _build(
         # Every row was made in this build (the first build, or after a reset): they are all in
         # memory already, and grouping them here is faster than asking SQL to.
         clashes = find_clashes(rechecked)
+        cache.index_clash_keys()
     elif was_clash_free and len(rechecked) <= CLASH_LOOKUPS_MAX:
         # When the rows were clash-free before, only the changed ones can clash.
         clashes = cache.clashes_of(path for path, _, _, _ in rechecked)
