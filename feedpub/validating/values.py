@@ -105,7 +105,7 @@ def is_integer(text: str, *, minimum: int = 0) -> bool:
 
 
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?\s*>")
-_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+_ENTITY = r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);"  # compiled on first use: only extensions' text asks
 
 
 def looks_like_markup(text: str) -> bool:
@@ -115,4 +115,4 @@ def looks_like_markup(text: str) -> bool:
 
 def looks_like_html(text: str) -> bool:
     """Markup a reader would render if it treated this as HTML (tags or entity references)."""
-    return looks_like_markup(text) or bool(_ENTITY.search(text))
+    return looks_like_markup(text) or bool(re.search(_ENTITY, text))
