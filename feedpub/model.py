@@ -3,10 +3,11 @@
 All datetimes are timezone-aware; sequences are tuples. Nothing is filled in later:
 once the loader returns an Article, every field is final.
 
-These records are frozen dataclasses. The plain carriers inside a stage (a feed's frame, an
-entry's bytes, a write report, the cache's last build) are named tuples instead: under Python
-3.11 defining a frozen dataclass costs about 1 ms at import (six methods compiled from source),
-a named tuple a seventh of that, and a one-article rebuild imports some twenty of them.
+These records are frozen dataclasses. The plain carriers that bundle them or pass between
+steps (Content below, a feed's frame, an entry's bytes, the cache's last build) are named
+tuples: under Python 3.11 defining a frozen dataclass costs about 1 ms at import (six methods
+compiled from source), a named tuple a seventh of that, and a one-article rebuild imports some
+twenty of them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,7 @@ def feed_order(date: float, updated: float, article_id: str) -> tuple[float, flo
     return (-date, -updated, article_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Content:
+class Content(NamedTuple):
     """Everything under content/: the site, its sections, and every article (drafts included)."""
 
     site: Site
