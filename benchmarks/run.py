@@ -68,7 +68,9 @@ def summarise(samples: list[Sample]) -> tuple[float, float, float, float]:
     return statistics.median(times), min(times), max(times), max(s.peak_rss_mb for s in samples)
 
 
-def bench_size(label: str, work: Path, runs: int) -> dict[str, tuple[float, float, float, float]]:
+def bench_size(label: str, work: Path, runs: int) -> tuple[dict[str, tuple[float, float, float, float]], list[float]]:
+    """Each scenario's summary, and each run's one-change / no-op ratio (medians within the run),
+    which shows how steady that ratio is on this machine."""
     sections, per_section = SIZES[label]
     content = work / f"content-{label}"
     if not content.exists():
@@ -81,6 +83,7 @@ def bench_size(label: str, work: Path, runs: int) -> dict[str, tuple[float, floa
     results: dict[str, list[Sample]] = {name: [] for name in ("naive", "cold", "no-op", "one", "validate")}
     newest = content / "world" / f"story-{per_section - 1}.md"
     original = newest.read_text(encoding="utf-8")
+    per_run: list[float] = []
     for attempt in range(runs):
         shutil.rmtree(naive_out, ignore_errors=True)
         results["naive"].append(run([sys.executable, str(HERE / "naive.py"), str(content), str(naive_out)]))
@@ -93,8 +96,10 @@ def bench_size(label: str, work: Path, runs: int) -> dict[str, tuple[float, floa
             newest.write_text(original + f"\nAn editor's correction, number {attempt}.{sample}.\n", encoding="utf-8")
             results["one"].append(run(cached))
         results["validate"].append(run([sys.executable, "publish.py", "validate", str(out)]))
+        noop = statistics.median(sample.seconds for sample in results["no-op"][-QUICK_SAMPLES:])
+        per_run.append(statistics.median(sample.seconds for sample in results["one"][-QUICK_SAMPLES:]) / noop)
     newest.write_text(original, encoding="utf-8")
-    return {name: summarise(samples) for name, samples in results.items()}
+    return {name: summarise(samples) for name, samples in results.items()}, per_run
 
 
 def compile_bytecode() -> None:
@@ -146,13 +151,14 @@ def main() -> None:
     print(f"machine: {cpus} CPUs; two CPU-bound processes run {parallel_capacity():.2f}x as fast as one")
     print(f"{'size':>5} {'scenario':>9} {'median s':>9} {'min-max s':>13} {'peak MB':>8} {'vs naive':>9}")
     for label in arguments.sizes.split(","):
-        figures = bench_size(label, arguments.work, arguments.runs)
+        figures, per_run = bench_size(label, arguments.work, arguments.runs)
         naive_median = figures["naive"][0]
         for name, (median, low, high, peak) in figures.items():
             ratio = "1.00x" if name == "naive" else f"{naive_median / median:.2f}x faster"
             print(f"{label:>5} {name:>9} {median:9.3f} {low:6.3f}-{high:6.3f} {peak:8.0f} {ratio:>9}")
         noop, one = figures["no-op"][0], figures["one"][0]
-        print(f"{label:>5}  one-change / no-op = {one / noop:.2f}x", flush=True)
+        spread = f"{min(per_run):.2f}x-{max(per_run):.2f}x"
+        print(f"{label:>5}  one-change / no-op = {one / noop:.2f}x (within each run: {spread})", flush=True)
 
 
 if __name__ == "__main__":
