@@ -84,17 +84,14 @@ def decode(raw: bytes, reporter: FieldReporter) -> str | None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x85" in text:  # NEL is a line break to YAML (and to Unicode): keep it one, as a plain newline
         text = text.replace("\x85", "\n")
-    if may_have_forbidden(raw) and xml_forbidden().search(text):
-        first = xml_forbidden().search(text)
-        assert first is not None
+    if may_have_forbidden(raw) and (first := xml_forbidden().search(text)):
         line = text.count("\n", 0, first.start()) + 1
+        text, removed = xml_forbidden().subn("", text)
         reporter.warn(
             None,
-            f"removed {len(xml_forbidden().findall(text))} character(s) that XML 1.0 forbids or discourages "
-            f"(first: U+{ord(first.group()):04X})",
+            f"removed {removed} character(s) that XML 1.0 forbids or discourages (first: U+{ord(first.group()):04X})",
             line=line,
         )
-        text = xml_forbidden().sub("", text)
     return text
 
 

@@ -73,10 +73,8 @@ class FieldReporter:
                 self.error(name, "missing (expected text)" if not present else "empty (expected text)")
             return None
         if isinstance(value, str):
-            if not self.values_clean and xml_forbidden().search(value):
+            if not self.values_clean and (first := xml_forbidden().search(value)):
                 # YAML escapes ("\0", "\x07") can carry what the raw-byte check cannot see.
-                first = xml_forbidden().search(value)
-                assert first is not None
                 message = (
                     f"removed character(s) that XML 1.0 forbids or discourages (first: U+{ord(first.group()):04X})"
                 )
