@@ -395,9 +395,12 @@ class BuildCache:
             next_date = min(next_date, scheduled if scheduled is not None else math.inf)
             rows = self._db.execute(_NEWEST_IN_SECTION, (section, now, max(items, site_items)))
             candidates.extend(_article(*row) for row in rows)
-        candidates.sort(
-            key=lambda article: feed_order(key_of(article).date, key_of(article).updated, key_of(article).id)
-        )
+
+        def newest_first(article: CachedArticle) -> tuple[float, float, str]:
+            key = key_of(article)
+            return feed_order(key.date, key.updated, key.id)
+
+        candidates.sort(key=newest_first)
         chosen = {article.path for article in candidates[:site_items]}
         shown: dict[str, int] = {}
         for article in candidates:
