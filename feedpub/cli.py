@@ -20,7 +20,8 @@ import click
 
 from feedpub import __version__
 from feedpub.errors import ContentErrors, FeedpubError, InvalidFeedOutput, Level, OutputError, Problem
-from feedpub.pipeline import build_site, check_content, default_jobs
+from feedpub.pipeline import build_site, check_content
+from feedpub.workers import default_jobs
 
 if TYPE_CHECKING:
     from feedpub.validating.findings import Finding

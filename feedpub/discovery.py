@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from feedpub.building import ATOM_TYPE, RSS_TYPE, FeedDocument, FeedPlan, feed_url
 from feedpub.model import Site
+from feedpub.planning import ATOM_TYPE, RSS_TYPE, FeedDocument, FeedPlan, feed_url
 
 INDEX_PATH = "index.html"
 

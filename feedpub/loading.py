@@ -17,16 +17,15 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
+# The validator's own value checks, so anything the loader accepts, the built feed's validation
+# accepts too (a looser twin here once let "a..b@example.com" through to fail the whole build).
+from feedpub import values
 from feedpub.dates import load_timezone, parse_content_date
 from feedpub.documents import Document, parse_document
 from feedpub.errors import ContentErrors, Level, Problem
 from feedpub.model import Article, Author, Content, Image, Section, Site
 from feedpub.reporting import FieldReporter, describe
 from feedpub.sources import SLUG, Listing, SourceFile, list_tree
-
-# The validator's own value checks, so anything the loader accepts, the built feed's validation
-# accepts too (a looser twin here once let "a..b@example.com" through to fail the whole build).
-from feedpub.validating import values
 
 DEFAULT_FEED_ITEMS = 50
 MAX_TITLE_CHARACTERS = 1000

@@ -14,7 +14,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -36,14 +36,13 @@ from feedpub.caching import (
 )
 from feedpub.errors import ContentErrors, InvalidFeedOutput, Level, Problem
 from feedpub.sources import Listing, SourceFile, list_tree
+from feedpub.workers import Workers
 
 # Heavy modules (YAML, Markdown, feedgen, lxml) are imported where they are used, so the no-op
 # rebuild, which only stats files and reads the cache, starts in a fraction of the time.
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
-    from feedpub.building import EntryXml, FeedDocument, FeedFrame, FeedPlan
     from feedpub.loading import Settings
+    from feedpub.planning import EntryXml, FeedDocument, FeedFrame, FeedPlan
 
 # Worker processes pay off only past this much work (measured: fork + transfer ~20 ms).
 PARALLEL_PARSE_MIN = 400
@@ -51,9 +50,10 @@ PARALLEL_FEEDS_MIN = 6
 PARSE_CHUNK = 250
 CLASH_LOOKUPS_MAX = 32  # beyond this many changed articles, one pass over all rows is cheaper
 FEED_SIZE_WARNING = 2_000_000
+# What making feeds imports, for worker processes and the helper to load before they get work.
+_FEED_STAGE = ("feedpub.building", "feedpub.validating")
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,81 +66,6 @@ class BuildResult:
     article_count: int
     links: str  # autodiscovery <link> tags for the site's own pages
     reused: bool = False  # nothing had changed since the last build: no work was done
-
-
-@dataclass(slots=True)
-class _Workers:
-    """A process pool started on first use, so small builds never pay for it."""
-
-    jobs: int
-    preload: tuple[str, ...] = ()  # modules to import before forking
-    pool: Executor | None = field(default=None)
-
-    def map(self, function: Callable[[T], R], items: Sequence[T], *, parallel: bool) -> Iterator[R]:
-        """Results in order, each as soon as it is ready."""
-        if not parallel or self.jobs < 2 or len(items) < 2:
-            return (function(item) for item in items)
-        # Starting the pool (a manager thread, forked workers) must not be cut short by SIGTERM or
-        # Ctrl-C: a pool half started cannot be shut down cleanly. Held back, they land just after.
-        with _signals_held():
-            if self.pool is None:
-                import importlib
-                from concurrent.futures import ProcessPoolExecutor
-                from multiprocessing import get_context
-
-                # Workers inherit what is imported before the fork: the feed stage's modules (feedgen,
-                # lxml, the renderer), which each worker would otherwise import for itself.
-                for module in self.preload:
-                    importlib.import_module(module)
-                self.pool = ProcessPoolExecutor(
-                    self.jobs, mp_context=get_context("fork"), initializer=_die_with_parent, initargs=(os.getpid(),)
-                )
-            return self.pool.map(function, items)  # submits every item now
-
-    @property
-    def started(self) -> bool:
-        return self.pool is not None
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-_STOPPING_SIGNALS = ("SIGTERM", "SIGINT")
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on Windows, which has no fork
-        yield
-        return
-    held = {getattr(signal, name) for name in _STOPPING_SIGNALS}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker start-up: exit when the build process dies, even by SIGKILL, instead of lingering."""
-    import ctypes
-    import signal
-
-    # Forked while the parent held the stopping signals back: take them again.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, name) for name in _STOPPING_SIGNALS})
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux); elsewhere workers exit on EOF
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def check_content(content_dir: Path, now: datetime) -> tuple[tuple[Problem, ...], int, int]:
@@ -173,7 +98,7 @@ def build_site(
         digests = sorted((name, folder.digest) for name, folder in folders.items())
         inputs = fingerprint(settings_fingerprint, digests, listing.problems)
         cache, cache_problems = _open_cache(cache_dir, settings_fingerprint)
-        workers = _Workers(jobs, preload=("feedpub.building",))
+        workers = Workers(jobs, preload=_FEED_STAGE)
         try:
             if cache.persistent:
                 reused = _reuse_last_build(cache, folders, inputs, out_dir, now)
@@ -284,7 +209,7 @@ def _build(
     inputs: str,
     folders: dict[str, _Folder],
     cache: BuildCache,
-    workers: _Workers,
+    workers: Workers,
     out_dir: Path,
     now: datetime,
     write: bool,
@@ -393,7 +318,7 @@ def _check_articles(
     prefixes: dict[str, str],
     settings: Settings,
     cache: BuildCache,
-    workers: _Workers,
+    workers: Workers,
 ) -> list[ClashKey]:
     """Parse and check every article whose file changed since the cache saw it; store the results.
     Returns (path, section, slug, id) of the articles checked afresh (section, slug and id None
@@ -486,7 +411,7 @@ def _build_feeds(
     settings_fingerprint: str,
     selected: Sequence[CachedArticle],
     cache: BuildCache,
-    workers: _Workers,
+    workers: Workers,
     untouched: Callable[[str], bool],
     *,
     store_entries: bool,
@@ -499,7 +424,7 @@ def _build_feeds(
     workers make the rest: each is a pure function of its article's bytes and the settings,
     good whatever becomes of this build.
     """
-    from feedpub.building import EntryXml, plan_selection
+    from feedpub.planning import EntryXml, plan_selection
 
     plans = plan_selection(settings.site, settings.sections, selected, lambda article: key_of(article).section)
     cached = cache.feed_fingerprints()
@@ -553,8 +478,9 @@ def _build_plan(task: _FeedTask) -> tuple[FeedFrame, dict[str, EntryXml], list[s
     """Worker: make the entries this feed still lacks (reading those articles again) and its
     frame, and validate what feedgen wrote. An article whose file changed since it was checked
     stops the build."""
-    from feedpub.building import build_feed, newest_update
+    from feedpub.building import build_feed
     from feedpub.loading import parse_again
+    from feedpub.planning import newest_update
 
     settings, plan, make = task.settings, task.plan, set(task.make)
     new = {

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from feedpub.building import FeedDocument
 from feedpub.errors import OutputError
+from feedpub.planning import FeedDocument
 
 TEMP_PREFIX = ".feedpub-"
 

@@ -293,7 +293,7 @@ def test_empty_section_still_gets_valid_feeds(content: Path, tmp_path: Path) -> 
 
 def test_feeds_failing_validation_are_refused(site: Path, tmp_path: Path) -> None:
     from feedpub import pipeline
-    from feedpub.building import FeedDocument
+    from feedpub.planning import FeedDocument
 
     broken = FeedDocument(
         "rss.xml", b"<rss version='2.0'><channel><title>T</title></channel></rss>", "application/rss+xml"
@@ -307,8 +307,9 @@ def test_feeds_failing_validation_are_refused(site: Path, tmp_path: Path) -> Non
 def test_feeds_put_together_from_entries_are_feedgens_whole_feed_byte_for_byte(site: Path) -> None:
     """Entries are cut from feedgen's output and reused (the site feed reuses the sections'
     entries); the feed put back together must be exactly what feedgen writes for the whole feed."""
-    from feedpub.building import build_feed, newest_update, plan_feeds
+    from feedpub.building import build_feed
     from feedpub.loading import load_content
+    from feedpub.planning import newest_update, plan_feeds
 
     content, _ = load_content(site)
     titles = {section.name: section.title for section in content.sections}
@@ -345,3 +346,18 @@ def test_an_article_changed_after_it_was_checked_stops_the_build(site: Path) -> 
     (problem,) = raised.value.problems
     assert problem.path == Path(path)
     assert "changed while the feeds were being built; run the build again" in problem.message
+
+
+def test_only_building_imports_feedgen_and_only_validating_imports_lxml() -> None:
+    """Checking articles, planning feeds, putting them together and writing them need neither
+    feedgen nor lxml nor the renderer: `check` and a rebuild's main process do not pay to import
+    them, and a boundary crossed by accident shows up here."""
+    heavy = ("feedgen", "lxml", "cmarkgfm", "nh3", "dateutil", "feedpub.building", "feedpub.validating")
+    code = (
+        "import sys; import feedpub.loading, feedpub.planning, feedpub.discovery, feedpub.writing; "
+        f"loaded = [name for name in {heavy!r} if name in sys.modules]; "
+        "assert not loaded, loaded; "
+        "import feedpub.building; assert 'feedgen' in sys.modules and 'feedpub.validating' not in sys.modules"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False)
+    assert result.returncode == 0, result.stderr

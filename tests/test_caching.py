@@ -293,8 +293,8 @@ def test_items_chosen_in_sql_follow_the_same_order_as_the_loader(content: Path, 
     equal dates, then equal updates too, broken by id in code point order ("Z" < "a" < "é")."""
     from lxml import etree
 
-    from feedpub.building import plan_feeds
     from feedpub.loading import load_content
+    from feedpub.planning import plan_feeds
 
     stamp = "2026-03-05T08:00:00Z"
     write("technology/later-update.md", article("Later update", stamp, updated="2026-03-06T08:00:00Z"))

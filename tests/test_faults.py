@@ -161,12 +161,12 @@ def test_read_only_output_gives_a_clear_error(content: Path, write: Writer, tmp_
 def test_stopping_signals_wait_while_the_worker_pool_starts() -> None:
     """A pool cut short while starting cannot be shut down cleanly (a traceback instead of a
     clean stop): SIGTERM and Ctrl-C are held back during its start and land right after."""
-    from feedpub.pipeline import _signals_held
+    from feedpub.workers import signals_held
 
     received: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda number, frame: received.append(number))
     try:
-        with _signals_held():
+        with signals_held():
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.05)
             assert received == []

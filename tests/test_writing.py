@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from feedpub import writing
-from feedpub.building import FeedDocument
 from feedpub.errors import OutputError
+from feedpub.planning import FeedDocument
 from feedpub.writing import changed_paths, write_documents
 
 

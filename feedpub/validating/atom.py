@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from feedpub.validating import values
+from feedpub import values
 from feedpub.validating.common import (
     ATOM,
     XHTML,

@@ -8,8 +8,8 @@ from typing import NamedTuple, cast
 
 from lxml import etree
 
+from feedpub import values
 from feedpub.dates import parse_rfc822, parse_rfc3339, weekday_name
-from feedpub.validating import values
 from feedpub.validating.findings import Checker, display_name, local_name
 
 Rule = Callable[[Checker, etree._Element], None]

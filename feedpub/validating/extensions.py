@@ -12,8 +12,8 @@ from typing import cast
 
 from lxml import etree
 
+from feedpub import values
 from feedpub.dates import parse_rfc3339
-from feedpub.validating import values
 from feedpub.validating.common import MEDIA, XHTML, Rule, require_attributes
 from feedpub.validating.findings import Checker, display_name
 

@@ -1,6 +1,8 @@
 """Value syntaxes the feed specs refer to: URIs, tag: and urn: ids, emails, MIME types, languages.
 
 Each function answers a yes/no (or the code of what is wrong) so rules stay one line each.
+The validator and the loader share them; they live outside the validator's package so that
+checking an article does not import lxml and the validator's rules.
 """
 
 from __future__ import annotations
