@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from feedpub import simpleyaml
 from feedpub.reporting import FieldReporter, describe, may_have_forbidden, xml_forbidden
@@ -22,8 +22,7 @@ FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", re.MULTILINE)
 
 
-@dataclass(slots=True)
-class Document:
+class Document(NamedTuple):
     """A content file split into its frontmatter mapping and body, with where each key sits."""
 
     path: Path | str

@@ -11,7 +11,6 @@ import os
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import NamedTuple
@@ -407,28 +406,30 @@ def _date(
 # --- the tree ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Site and section settings: everything an article's record depends on besides its own file."""
+class Settings(NamedTuple):
+    """Site and section settings: everything an article's record depends on besides its own file.
+    Made by settings_of()."""
 
     site: Site
     sections: tuple[Section, ...]
     zone: tzinfo | None
-    _by_name: dict[str, Section] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {section.name: section for section in self.sections})
+    by_name: dict[str, Section]  # the sections again, looked up for every article checked
 
     def section(self, name: str) -> Section:
-        """The section called name (looked up for every article checked)."""
-        return self._by_name[name]
+        """The section called name."""
+        return self.by_name[name]
 
     def has_section(self, name: str) -> bool:
-        return name in self._by_name
+        return name in self.by_name
 
     def sources_of(self, listing: Listing) -> tuple[SourceFile, ...]:
         """The listed article files whose section loaded (a broken section's articles wait for it)."""
-        return tuple(source for source in listing.sources if source.section in self._by_name)
+        return tuple(source for source in listing.sources if source.section in self.by_name)
+
+
+def settings_of(site: Site, sections: Iterable[Section], zone: tzinfo | None) -> Settings:
+    sections = tuple(sections)
+    return Settings(site, sections, zone, {section.name: section for section in sections})
 
 
 class ParsedArticle(NamedTuple):
@@ -486,7 +487,7 @@ def load_settings(listing: Listing) -> tuple[Settings | None, tuple[Problem, ...
     if site is None:
         return None, tuple(problems)
     zone = load_timezone(site.timezone) if site.timezone else None
-    return Settings(site, tuple(sections), zone), tuple(problems)
+    return settings_of(site, sections, zone), tuple(problems)
 
 
 def parse_article(path: str, section: str, settings: Settings) -> ParsedArticle:

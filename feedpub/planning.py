@@ -9,7 +9,6 @@ none of its dependencies for that.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, NamedTuple, TypeVar
 
@@ -30,8 +29,7 @@ class FeedDocument(NamedTuple):
     media_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class FeedPlan(Generic[Item]):
+class FeedPlan(NamedTuple, Generic[Item]):
     """What one feed (in both formats) shows: used by the builder and by autodiscovery.
 
     Items are Articles when built; the pipeline plans with slim cached keys first, so it can
