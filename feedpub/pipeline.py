@@ -50,7 +50,7 @@ PARALLEL_FEEDS_MIN = 6
 PARSE_CHUNK = 250
 CLASH_LOOKUPS_MAX = 32  # beyond this many changed articles, one pass over all rows is cheaper
 FEED_SIZE_WARNING = 2_000_000
-# What making feeds imports, for worker processes and the helper to load before they get work.
+# What making feeds imports: loaded before the workers fork, so they share it instead of each importing it.
 _FEED_STAGE = ("feedpub.building", "feedpub.validating")
 
 T = TypeVar("T")
