@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +36,11 @@ description: {title} stories
 """
 
 Writer = Callable[[str, str], Path]
+
+
+def run_fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run code in a new interpreter from the project folder: for what a process imports."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False)
 
 
 def write_file(root: Path, relpath: str, text: str) -> Path:

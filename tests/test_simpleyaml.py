@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from hypothesis import strategies as st
 
 from feedpub import simpleyaml
 from feedpub.fullyaml import FrontmatterLoader
-from tests.conftest import PROJECT
+from tests.conftest import run_fresh_python
 
 
 def pyyaml(text: str) -> object:
@@ -199,7 +197,7 @@ def test_reading_typical_articles_never_imports_pyyaml(tmp_path: Path) -> None:
         "assert d.meta == {'title': 'A', 'date': '2026-03-01', 'count': 12, 'draft': False, 'tags': ['x', 'y']}, d.meta; "
         "assert 'yaml' not in sys.modules and 'frontmatter' not in sys.modules, 'PyYAML imported'"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False)
+    result = run_fresh_python(code)
     assert result.returncode == 0, result.stderr
 
 
