@@ -5,13 +5,13 @@ separate processes, each several times:
 
   naive     the obvious implementation (benchmarks/naive.py): the yardstick
   cold      python publish.py build, no cache and no previous output
-  no-op     the same build again, nothing changed (three samples a run)
-  one       one article edited (the newest, so its feeds really change), then build (three
+  no-op     the same build again, nothing changed (five samples a run)
+  one       one article edited (the newest, so its feeds really change), then build (five
             samples a run, each a new edit)
   validate  python publish.py validate over all built feeds
 
 No-op and one-change builds take a fraction of a second, where a noisy machine's hiccups weigh
-most: three samples of each per run steady their medians at little cost.
+most: five samples of each per run steady their medians at little cost.
 
 and prints the median (min-max) seconds, peak RSS, and each median as a ratio to naive.
 Run: python benchmarks/run.py [--sizes 1k,10k,100k] [--runs 5] [--work /tmp/feedpub-bench]
@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 from corpus import generate  # noqa: E402
 
 SIZES = {"1k": (10, 100), "10k": (10, 1000), "100k": (10, 10000)}
-QUICK_SAMPLES = 3  # no-op and one-change samples per run
+QUICK_SAMPLES = 5  # no-op and one-change samples per run
 
 
 @dataclass
