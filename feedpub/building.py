@@ -15,6 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from feedpub.deferred import defer_import
+
+defer_import("dateutil.parser")  # before feedgen imports it: we never hand feedgen a date string
+
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
