@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import types
 from typing import Any
 
+_loading = threading.Lock()  # two threads touching a stand-in at once import the module once
+
 
 class _StandIn(types.ModuleType):
-    """Holds a module's place until first use. Its own module attributes (__name__, __spec__,
-    which the import system reads) are plain None-valued attributes; anything else loads."""
+    """Holds a module's place until first use. What the import system reads (__name__, and
+    __spec__ and __loader__, which are None) are ordinary attributes; reading anything else
+    imports the real module."""
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_load(self.__name__), name)
+        return getattr(_load(self), name)
 
 
 def defer_import(name: str) -> None:
@@ -39,8 +43,9 @@ def defer_import(name: str) -> None:
     setattr(parent, child, stand_in)
 
 
-def _load(name: str) -> types.ModuleType:
-    if isinstance(sys.modules.get(name), _StandIn):
-        del sys.modules[name]
-    # The real import also rebinds the parent package's attribute to the real module.
-    return importlib.import_module(name)
+def _load(stand_in: _StandIn) -> types.ModuleType:
+    with _loading:
+        if sys.modules.get(stand_in.__name__) is stand_in:
+            del sys.modules[stand_in.__name__]
+        # The real import also rebinds the parent package's attribute to the real module.
+        return importlib.import_module(stand_in.__name__)
