@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feedpub import simpleyaml
-from feedpub.reporting import FieldReporter, describe, may_have_forbidden, xml_forbidden
+from feedpub.reporting import XML_FORBIDDEN, FieldReporter, describe, may_have_forbidden
 
 # An article this large would make its feeds too big for readers (they refuse feeds of a few MB).
 MAX_FILE_BYTES = 2_000_000
@@ -83,9 +83,9 @@ def decode(raw: bytes, reporter: FieldReporter) -> str | None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x85" in text:  # NEL is a line break to YAML (and to Unicode): keep it one, as a plain newline
         text = text.replace("\x85", "\n")
-    if may_have_forbidden(raw) and (first := xml_forbidden().search(text)):
+    if may_have_forbidden(raw) and (first := re.search(XML_FORBIDDEN, text)):
         line = text.count("\n", 0, first.start()) + 1
-        text, removed = xml_forbidden().subn("", text)
+        text, removed = re.subn(XML_FORBIDDEN, "", text)
         reporter.warn(
             None,
             f"removed {removed} character(s) that XML 1.0 forbids or discourages (first: U+{ord(first.group()):04X})",
