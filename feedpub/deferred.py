@@ -2,10 +2,10 @@
 
 feedgen imports dateutil.parser at its top (and with it decimal, calendar and the parser's
 tables: ~5 ms, a tenth of what a one-article rebuild costs beyond a no-op) only to parse dates
-handed to it as strings.
-feedpub hands it datetimes, so that parser never runs. defer_import() puts a stand-in in
-sys.modules; the first attribute anything reads from the stand-in imports the real module,
-which then takes its place. Whatever uses the module gets the real thing, only later.
+handed to it as strings. feedpub hands it datetimes, so that parser never runs. defer_import()
+puts a stand-in in sys.modules; the first attribute anything reads from the stand-in imports
+the real module, which then takes its place. Whatever uses the module gets the real thing,
+only later.
 
 importlib.util.LazyLoader does not do here: its module loads on any attribute read, and the
 import system reads __spec__ from a module already in sys.modules, so it loaded at once.
