@@ -328,11 +328,14 @@ class BuildCache:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('folders', ?)", (json.dumps(states),))
 
     def forget_folders_except(self, folders: Iterable[str]) -> None:
-        """Forget the rows of section folders that are gone."""
+        """Forget the rows of section folders that are gone, and the record of which folders'
+        rows match their files: until the build records it anew, no folder is vouched for (one
+        stopped midway would otherwise leave a record vouching for rows no longer there)."""
         kept = list(folders)
         marks = ",".join("?" * len(kept))
         with self._transaction():
             self._db.execute(f"DELETE FROM articles WHERE folder NOT IN ({marks})", kept)  # noqa: S608
+            self._db.execute("DELETE FROM meta WHERE key = 'folders'")
 
     def problems(self) -> Iterator[tuple[str, tuple[Problem, ...]]]:
         """(path, problems) of the articles that have any."""
@@ -421,9 +424,11 @@ class BuildCache:
             self._db.executemany(_INSERT_ARTICLE, ((*row, now) for row in rows))
 
     def forget_articles(self, paths: Iterable[str]) -> None:
-        """Forget the rows of files that are gone."""
+        """Forget the rows of files that are gone (and, as forget_folders_except, the folders'
+        record)."""
         with self._transaction():
             self._db.executemany("DELETE FROM articles WHERE path = ?", [(path,) for path in paths])
+            self._db.execute("DELETE FROM meta WHERE key = 'folders'")
 
     # --- feeds and the last build -------------------------------------------------------------
 

@@ -347,6 +347,42 @@ def test_a_section_emptied_of_articles_leaves_every_feed(site: Path, tmp_path: P
     assert_same_as_uncached(site, out, tmp_path)
 
 
+@pytest.mark.parametrize("moved", ["science/story-1.md", "science/*.md"])
+def test_files_back_after_a_build_stopped_midway_are_checked_again(
+    site: Path, tmp_path: Path, write: Writer, monkeypatch: pytest.MonkeyPatch, moved: str
+) -> None:
+    """A build forgets the rows of files that are gone (or of a whole section emptied of
+    articles). If it stops before it records which folders match their rows, no folder's old
+    record may vouch for rows no longer there when the same files come back: on a filesystem
+    that keeps no change time (some network and FUSE ones), a file moved away and back has
+    the identity it had."""
+    from feedpub import sources
+    from feedpub.caching import BuildCache
+
+    real_identity = sources._identity
+    monkeypatch.setattr(sources, "_identity", lambda stat: (*real_identity(stat)[:4], 0))
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(site, out, cache)
+    away = tmp_path / "away"
+    away.mkdir()
+    files = [path for path in site.glob(moved) if path.name != "_index.md"]
+    for path in files:
+        path.rename(away / path.name)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as stopping:
+        stopping.setattr(BuildCache, "store_folder_states", stop)
+        with pytest.raises(KeyboardInterrupt):
+            build(site, out, cache)
+    for path in files:
+        (away / path.name).rename(path)
+    write("technology/story-0.md", article("Story 0, revised", "2026-03-01T08:00:00Z"))  # not a no-op
+    assert build(site, out, cache).article_count == 8  # later.md is scheduled
+    assert_same_as_uncached(site, out, tmp_path)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_edit_sequences_build_exactly_as_uncached(
     content: Path, write: Writer, tmp_path: Path, seed: int
