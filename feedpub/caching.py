@@ -457,6 +457,11 @@ class BuildCache:
                 [(path, sha256, rss, atom) for path, (sha256, rss, atom) in entries.items()],
             )
 
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database file now, at a moment that suits
+        the caller, rather than at whichever commit takes the log past SQLite's threshold."""
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def store_build(self, built: dict[str, str], present: set[str], shown: set[str], last: LastBuild) -> None:
         """Record the fingerprints of the feeds built, forget the feeds no longer present and the
         entries no longer shown, and record the build itself."""

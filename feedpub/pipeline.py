@@ -261,24 +261,30 @@ def _build(
     # as the last build left them: it needs neither bytes nor a write.
     last = cache.last_build()
     previous = last.outputs if last is not None else {}
-    built, untouched, plans = _build_feeds(
-        settings,
-        settings_fingerprint,
-        selection.articles,
-        cache,
-        workers,
-        lambda relpath: _stat_matches(out_dir / relpath, previous.get(relpath)),
-        store_entries=cache.persistent and write,
-        while_waiting=index_clash_keys,
-    )
-
     from feedpub.discovery import index_page, snippet
-    from feedpub.writing import changed_paths, write_documents
+    from feedpub.writing import Staging, changed_paths
 
-    documents = [document for document, _ in built]
-    documents.append(index_page(settings.site, plans))
-    documents.sort(key=lambda d: d.relpath)
-    changed = write_documents(out_dir, documents).written if write else changed_paths(out_dir, documents)
+    with Staging(out_dir) if write else contextlib.nullcontext() as staging:
+        built, untouched, plans = _build_feeds(
+            settings,
+            settings_fingerprint,
+            selection.articles,
+            cache,
+            workers,
+            lambda relpath: _stat_matches(out_dir / relpath, previous.get(relpath)),
+            store_entries=cache.persistent and write,
+            while_waiting=index_clash_keys,
+            on_ready=staging.add if staging is not None else None,
+        )
+        workers.close(wait=False)  # every step is done: they exit while the feeds are written
+        page = index_page(settings.site, plans)
+        documents = sorted([*(document for document, _ in built), page], key=lambda d: d.relpath)
+        if staging is not None:
+            staging.add(page)
+            written = set(staging.commit())
+            changed = tuple(d.relpath for d in documents if d.relpath in written)
+        else:
+            changed = changed_paths(out_dir, documents)
     sizes = {relpath: previous[relpath][0] for relpath in untouched} | {d.relpath: len(d.data) for d in documents}
     warnings = tuple(p for p in problems if p.level is Level.WARNING) + tuple(_oversized(out_dir, sizes))
     feed_count = len(documents) + len(untouched) - 1  # the index page is not a feed
@@ -339,6 +345,9 @@ def _check_articles(
         for name, folder in folders.items()
         if name not in states or states[name][0] != folder.digest or folder.newest_ns >= states[name][1] - RACY_NS
     ]
+    if states.keys() != folders.keys():  # a folder appeared or went, or no states survived (a build stopped midway)
+        # Before the new rows go in: on a first build the table is empty, and the scan free.
+        cache.forget_folders_except(folders)
     stored = cache.identities(prefixes[name] for name in checked)
     misses: list[SourceFile] = []
     present: set[str] = set()
@@ -358,8 +367,6 @@ def _check_articles(
     gone = stored.keys() - present
     if gone:
         cache.forget_articles(gone)
-    if states.keys() != folders.keys():  # a folder appeared or went, or no states survived (a build stopped midway)
-        cache.forget_folders_except(folders)
     # The checked folders' rows now match their files, as of `began`; the others matched already.
     fresh = set(checked)
     cache.store_folder_states(
@@ -421,6 +428,7 @@ def _build_feeds(
     *,
     store_entries: bool,
     while_waiting: Callable[[], object] | None = None,
+    on_ready: Callable[[FeedDocument], object] | None = None,
 ) -> tuple[list[tuple[FeedDocument, str]], set[str], tuple[FeedPlan[Any], ...]]:
     """Build (and validate) the feeds whose inputs changed: (document, fingerprint) pairs.
 
@@ -429,7 +437,9 @@ def _build_feeds(
     made afresh for a feed that passed validation are stored as soon as it is built, while the
     workers make the rest: each is a pure function of its article's bytes and the settings,
     good whatever becomes of this build. while_waiting runs once the feeds are handed to the
-    workers (or before they are built here, when there is too little work to share).
+    workers (or before they are built here, when there is too little work to share). on_ready
+    gets each document as soon as it can be put together (every entry it shows is made) while
+    no feed has failed validation: it may be staged, but not published, before the rest.
     """
     from feedpub.planning import EntryXml, plan_selection
 
@@ -460,25 +470,36 @@ def _build_feeds(
         assigned.update(make)
         tasks.append(_FeedTask(settings, plan, make, plan_fingerprint))
     parallel = len(tasks) >= PARALLEL_FEEDS_MIN or workers.started
-    frames: list[tuple[_FeedTask, FeedFrame]] = []
+    waiting: list[tuple[_FeedTask, FeedFrame]] = []  # built, but some of their entries are not made yet
+    built: list[tuple[FeedDocument, str]] = []
     errors: list[str] = []
     results = workers.map(_build_plan, tasks, parallel=parallel)
     if while_waiting is not None:
         while_waiting()
-    for task, (frame, fresh, plan_errors) in zip(tasks, results, strict=True):
+    for number, (task, (frame, fresh, plan_errors)) in enumerate(zip(tasks, results, strict=True), 1):
         errors.extend(plan_errors)
         known.update(fresh)
         if store_entries and fresh and not plan_errors:
             cache.store_entries({path: (wanted[path], entry.rss, entry.atom) for path, entry in fresh.items()})
-        frames.append((task, frame))
+            if parallel and number < len(tasks):
+                # While the workers still build feeds, not later: left to SQLite, the checkpoint
+                # of a first build's entries (~10 ms) mostly fell on the last store, with the
+                # workers done and the whole build waiting on it.
+                cache.checkpoint()
+        waiting.append((task, frame))
+        if errors:
+            continue
+        for ready in [pair for pair in waiting if all(item.path in known for item in pair[0].plan.items)]:
+            waiting.remove(ready)
+            ready_task, ready_frame = ready
+            for document in ready_frame.assemble([known[item.path] for item in ready_task.plan.items]):
+                built.append((document, ready_task.fingerprint))
+                if on_ready is not None:
+                    on_ready(document)
     if errors:
         message = "built feeds failed validation, nothing was written:\n  " + "\n  ".join(sorted(errors))
         raise InvalidFeedOutput(message)
-    built = [
-        (document, task.fingerprint)
-        for task, frame in frames
-        for document in frame.assemble([known[item.path] for item in task.plan.items])
-    ]
+    assert not waiting, "every entry a feed shows is stored or made by one of the tasks"
     return built, reused, plans
 
 

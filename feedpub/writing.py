@@ -1,16 +1,18 @@
 """Stage 4: feed documents -> files, all or nothing.
 
-Every changed feed is first written in full to a temporary file beside its target, then all
-are renamed into place. A failure before the renames leaves every old feed untouched and no
-temporary file behind. Files whose bytes would not change are not touched at all, so their
-mtime (and the HTTP Last-Modified a server derives from it) stays put.
+Every changed feed is first written in full to a temporary file beside its target (as soon
+as it is ready: see Staging), then all are renamed into place. A failure before the renames
+leaves every old feed untouched and no temporary file behind. Files whose bytes would not
+change are not touched at all, so their mtime (and the HTTP Last-Modified a server derives
+from it) stays put.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,27 +36,64 @@ def changed_paths(out_dir: Path, documents: Sequence[FeedDocument]) -> tuple[str
 
 
 def write_documents(out_dir: Path, documents: Sequence[FeedDocument]) -> WriteReport:
-    changed = set(changed_paths(out_dir, documents))
-    _remove_leftovers(out_dir)
-    staged: list[tuple[Path, Path]] = []
-    try:
+    _refuse_duplicates(documents)
+    with Staging(out_dir) as staging:
         for document in documents:
-            if document.relpath in changed:
-                target = out_dir / document.relpath
-                staged.append((_stage(target, document.data), target))
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    except BaseException as exc:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        _remove_leftovers(out_dir)  # also one staged when the failure struck, before it was listed
-        if isinstance(exc, OSError):
+            staging.add(document)
+        written = set(staging.commit())
+    return WriteReport(
+        tuple(d.relpath for d in documents if d.relpath in written),
+        tuple(d.relpath for d in documents if d.relpath not in written),
+    )
+
+
+class Staging:
+    """Feeds written in full to temporary files beside their targets as each is ready, then
+    renamed into place together by commit(): a build stages its section feeds while its
+    workers still make the others (the waits on the disk off its critical path), and a
+    failure before commit() leaves every old feed untouched and no temporary file behind.
+    Documents whose file already holds their bytes are left alone."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.staged: list[tuple[Path, Path, str]] = []  # temporary file, target, relpath
+        self.seen: set[str] = set()
+        self.committed = False
+
+    def __enter__(self) -> Staging:
+        _remove_leftovers(self.out_dir)
+        return self
+
+    def add(self, document: FeedDocument) -> None:
+        if document.relpath in self.seen:
+            raise OutputError(f"two feeds would be written to {document.relpath}")
+        self.seen.add(document.relpath)
+        target = self.out_dir / document.relpath
+        if not _holds(target, document.data):
+            with self._as_output_error():
+                self.staged.append((_stage(target, document.data), target, document.relpath))
+
+    def commit(self) -> tuple[str, ...]:
+        """Rename every staged file into place; the relative paths written, in the order added."""
+        with self._as_output_error():
+            for temporary, target, _ in self.staged:
+                os.replace(temporary, target)
+        self.committed = True
+        return tuple(relpath for _, _, relpath in self.staged)
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None or not self.committed:
+            for temporary, _target, _relpath in self.staged:
+                temporary.unlink(missing_ok=True)
+            _remove_leftovers(self.out_dir)  # also one staged when the failure struck, before it was listed
+
+    @contextlib.contextmanager
+    def _as_output_error(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
-            raise OutputError(f"cannot write feeds to {out_dir}: {exc.strerror or exc}{where}") from exc
-        raise
-    written = tuple(d.relpath for d in documents if d.relpath in changed)
-    unchanged = tuple(d.relpath for d in documents if d.relpath not in changed)
-    return WriteReport(written, unchanged)
+            raise OutputError(f"cannot write feeds to {self.out_dir}: {exc.strerror or exc}{where}") from exc
 
 
 def _stage(target: Path, data: bytes) -> Path:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from feedpub.cli import main
+from feedpub.planning import FeedDocument
 from feedpub.validating import validate_bytes
 from tests.conftest import PROJECT, Writer, article, run_fresh_python
 
@@ -289,6 +291,38 @@ def test_empty_section_still_gets_valid_feeds(content: Path, tmp_path: Path) -> 
     assert science.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00Z"
     for path in out.rglob("*.xml"):
         assert not [f for f in validate_bytes(path.read_bytes()) if f.level.value == "error"]
+
+
+def test_a_feed_failing_validation_after_others_were_staged_writes_nothing(
+    site: Path, feeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feeds are staged as soon as they are ready; one failing validation after that (the
+    site feed, built after the sections') must still leave every old feed as it was and no
+    temporary file behind."""
+    from feedpub import pipeline, writing
+
+    real_errors, real_add = pipeline.validation_errors, writing.Staging.add
+    staged: list[str] = []
+
+    def site_feed_fails(documents: Iterable[FeedDocument]) -> list[str]:
+        documents = list(documents)
+        if any(d.relpath == "rss.xml" for d in documents):
+            return ["rss.xml:1: Broken: made to fail"]
+        return real_errors(documents)
+
+    def add(self: writing.Staging, document: FeedDocument) -> None:
+        staged.append(document.relpath)
+        real_add(self, document)
+
+    monkeypatch.setattr(pipeline, "validation_errors", site_feed_fails)
+    monkeypatch.setattr(writing.Staging, "add", add)
+    before = {p: p.read_bytes() for p in feeds.rglob("*") if p.is_file()}
+    (site / "science" / "new.md").write_text(article("New", "2026-03-09"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--content", str(site), "--out", str(feeds), "--now", NOW])
+    assert result.exit_code == 1
+    assert "rss.xml:1: Broken: made to fail" in result.output
+    assert staged == ["science/rss.xml", "science/atom.xml"]  # ready, and staged, before the failure
+    assert {p: p.read_bytes() for p in feeds.rglob("*") if p.is_file()} == before
 
 
 def test_feeds_failing_validation_are_refused(site: Path, tmp_path: Path) -> None:

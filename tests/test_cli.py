@@ -67,8 +67,8 @@ def test_unwritable_output_is_an_io_error(content: Path, tmp_path: Path) -> None
     (out / "science").write_text("a file where the section folder should be", encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--content", str(content), "--out", str(out)])
     assert result.exit_code == 2
-    # Found before anything is written, when comparing with the feeds on disk.
-    assert result.output == f"error: cannot read {out / 'science' / 'atom.xml'}: Not a directory\n"
+    # Found before anything is written, when comparing the first feed ready with the one on disk.
+    assert result.output == f"error: cannot read {out / 'science' / 'rss.xml'}: Not a directory\n"
     assert "Traceback" not in result.output
     assert sorted(p.name for p in out.iterdir()) == ["science"]  # nothing else was written
 
