@@ -96,11 +96,24 @@ def _authors(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[Autho
     value = meta.get("authors")
     if value is None:
         return None
+    # A newsroom's bylines recur from article to article: a value checked without a problem is
+    # looked up by its repr (exact for YAML's values; its Authors are immutable, so shared).
+    key = repr(value)
+    known = _AUTHORS_MEMO.get(key)
+    if known is not None:
+        return known
+    problems = len(reporter.problems)
     items = value if isinstance(value, list) else [value]
     authors = tuple([a for i, item in enumerate(items) if (a := _author(item, f"authors[{i}]", reporter))])
     if not items:
         reporter.error("authors", "empty list (leave the field out to use the section's author)")
+    if authors and len(reporter.problems) == problems and len(_AUTHORS_MEMO) < _MEMO_MAX:
+        _AUTHORS_MEMO[key] = authors
     return authors or None
+
+
+_AUTHORS_MEMO: dict[str, tuple[Author, ...]] = {}
+_MEMO_MAX = 4096
 
 
 def _tags(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[str, ...]:

@@ -298,3 +298,30 @@ def test_article_fields_are_the_records_own_in_its_order() -> None:
 
     names = [field.name for field in dataclasses.fields(Article)]
     assert ["path", "section", *ArticleFields._fields, "body", "source_sha256"] == names
+
+
+def test_a_byline_repeated_across_files_is_checked_in_each(content: Path, write: Writer) -> None:
+    """Bylines recur, and a clean one is looked up after its first check; one with a problem
+    must still be reported in every file that has it, at that file's line."""
+    clean = "[{name: Ada Lovelace, email: ada@example.org}, Grace Hopper]"
+    for number in range(3):
+        write(f"science/clean-{number}.md", article(f"Clean {number}", "2026-01-01", authors=clean))
+    for number in range(2):
+        write(f"technology/bad-{number}.md", article(f"Bad {number}", "2026-01-01", authors="[{name: B, email: nope}]"))
+        write(f"technology/odd-{number}.md", article(f"Odd {number}", "2026-01-01", authors="[{name: C, x: y}]"))
+    with pytest.raises(ContentErrors) as caught:
+        load_content(content)
+    found = sorted((p.path.name, p.field, p.line, p.level) for p in caught.value.problems)
+    assert found == [
+        ("bad-0.md", "authors[0].email", 4, Level.ERROR),
+        ("bad-1.md", "authors[0].email", 4, Level.ERROR),
+        ("odd-0.md", "authors[0]", 4, Level.WARNING),
+        ("odd-1.md", "authors[0]", 4, Level.WARNING),
+    ]
+    for path in content.glob("technology/*-*.md"):
+        path.unlink()
+    loaded, _ = load_content(content)
+    bylines = [article.authors for article in loaded.articles]
+    assert len(bylines) == 3
+    assert all(authors == bylines[0] for authors in bylines)
+    assert [(a.name, a.email) for a in bylines[0]] == [("Ada Lovelace", "ada@example.org"), ("Grace Hopper", None)]
