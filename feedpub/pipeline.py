@@ -276,7 +276,6 @@ def _build(
             while_waiting=index_clash_keys,
             on_ready=staging.add if staging is not None else None,
         )
-        workers.close(wait=False)  # every step is done: they exit while the feeds are written
         page = index_page(settings.site, plans)
         documents = sorted([*(document for document, _ in built), page], key=lambda d: d.relpath)
         if staging is not None:

@@ -61,11 +61,9 @@ class Workers:
     def started(self) -> bool:
         return self.pool is not None
 
-    def close(self, *, wait: bool = True) -> None:
-        """Stop the workers once their tasks are done; without wait, let them exit while this
-        process goes on (a few ms at the end of a first build)."""
+    def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=wait)
+            self.pool.shutdown()
 
 
 @contextlib.contextmanager
