@@ -488,13 +488,17 @@ def _build_feeds(
         waiting.append((task, frame))
         if errors:
             continue
-        for ready in [pair for pair in waiting if all(item.path in known for item in pair[0].plan.items)]:
-            waiting.remove(ready)
-            ready_task, ready_frame = ready
-            for document in ready_frame.assemble([known[item.path] for item in ready_task.plan.items]):
-                built.append((document, ready_task.fingerprint))
+        still_waiting = []
+        for waiting_task, waiting_frame in waiting:
+            shown = waiting_task.plan.items
+            if not all(item.path in known for item in shown):
+                still_waiting.append((waiting_task, waiting_frame))
+                continue
+            for document in waiting_frame.assemble([known[item.path] for item in shown]):
+                built.append((document, waiting_task.fingerprint))
                 if on_ready is not None:
                     on_ready(document)
+        waiting = still_waiting
     if errors:
         message = "built feeds failed validation, nothing was written:\n  " + "\n  ".join(sorted(errors))
         raise InvalidFeedOutput(message)
