@@ -24,6 +24,7 @@ from feedpub.documents import Document, parse_document
 from feedpub.errors import ContentErrors, Level, Problem
 from feedpub.model import Article, Author, Content, Image, Section, Site
 from feedpub.reporting import FieldReporter, describe
+from feedpub.simpleyaml import MEMO_MAX
 from feedpub.sources import SLUG, Listing, SourceFile, list_tree
 
 DEFAULT_FEED_ITEMS = 50
@@ -107,13 +108,12 @@ def _authors(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[Autho
     authors = tuple([a for i, item in enumerate(items) if (a := _author(item, f"authors[{i}]", reporter))])
     if not items:
         reporter.error("authors", "empty list (leave the field out to use the section's author)")
-    if authors and len(reporter.problems) == problems and len(_AUTHORS_MEMO) < _MEMO_MAX:
+    if authors and len(reporter.problems) == problems and len(_AUTHORS_MEMO) < MEMO_MAX:
         _AUTHORS_MEMO[key] = authors
     return authors or None
 
 
 _AUTHORS_MEMO: dict[str, tuple[Author, ...]] = {}
-_MEMO_MAX = 4096
 
 
 def _tags(meta: Mapping[str, object], reporter: FieldReporter) -> tuple[str, ...]:

@@ -100,7 +100,9 @@ for _name, _pattern, _firsts in _IMPLICIT:
         _RESOLVERS.setdefault(_first, []).append((f"{_TAG}{_name}", _compiled))
 _STR = f"{_TAG}str"
 _GOOD_KEYS: set[str] = set()  # keys already known to be simple and to resolve to text
-_MEMO_MAX = 4096  # bound on each memo below (and on _GOOD_KEYS): frontmatter repeats few values
+# Bound on each memo below (and on _GOOD_KEYS), and on the loader's byline memo: frontmatter
+# repeats few values.
+MEMO_MAX = 4096
 _BOOLEANS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
 
 
@@ -172,7 +174,7 @@ def _check_key(key: str) -> None:
     if key not in _GOOD_KEYS:
         if not _KEY.fullmatch(key) or _resolve(key) != _STR:
             raise _NotSimple
-        if len(_GOOD_KEYS) < _MEMO_MAX:
+        if len(_GOOD_KEYS) < MEMO_MAX:
             _GOOD_KEYS.add(key)
 
 
@@ -209,7 +211,7 @@ def _inline(value: str) -> object:
         known = _FLOW_MEMO.get(value)
         if known is None:
             known = _flow(value)
-            if len(_FLOW_MEMO) < _MEMO_MAX:
+            if len(_FLOW_MEMO) < MEMO_MAX:
                 _FLOW_MEMO[value] = known
         return known.copy()
     return _plain(value, flow=False)
@@ -244,7 +246,7 @@ def _plain(value: str, *, flow: bool) -> object:
     known = memo.get(value, _UNKNOWN)
     if known is _UNKNOWN:
         known = _plain_value(value, flow)
-        if len(memo) < _MEMO_MAX:
+        if len(memo) < MEMO_MAX:
             memo[value] = known
     return known
 
