@@ -81,8 +81,8 @@ class Staging:
         self.committed = True
         return tuple(relpath for _, _, relpath in self.staged)
 
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if kind is not None or not self.committed:
+    def __exit__(self, *exception: object) -> None:
+        if not self.committed:  # after commit() no temporary file is left to remove
             for temporary, _target, _relpath in self.staged:
                 temporary.unlink(missing_ok=True)
             _remove_leftovers(self.out_dir)  # also one staged when the failure struck, before it was listed
