@@ -15,10 +15,11 @@ most: five samples of each per run steady their medians at little cost, and taki
 pairs keeps a slow spell from landing on one scenario only (five no-ops, then five one-change
 builds, gave runs' ratios from 1.17x to 2.11x in two invocations on a loaded machine).
 
-and prints the median (min-max) seconds, peak RSS, and each median as a ratio to naive; then each
-run's own one-change / no-op and cold-build ratios, the latter beside how much faster two
-CPU-bound processes ran than one just before that run (the cold build uses both vCPUs, the
-naive one a single one, so a run in which the machine gave two processes less shows in it).
+and prints the median (min-max) seconds, the median CPU seconds (user and system, the process
+and its workers), peak RSS, and each median as a ratio to naive; then each run's own
+one-change / no-op and cold-build ratios, the latter beside how much faster two CPU-bound
+processes ran than one just before that run (the cold build uses both vCPUs, the naive one a
+single one, so a run in which the machine gave two processes less shows in it).
 Run: python benchmarks/run.py [--sizes 1k,10k,100k] [--runs 5] [--work /tmp/feedpub-bench]
 """
 
@@ -33,6 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
@@ -48,17 +50,19 @@ QUICK_SAMPLES = 5  # no-op and one-change samples per run
 class Sample:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float  # user + system time of the process and the children it waited for
 
 
 def run(command: list[str]) -> Sample:
-    """Run a command to completion; wall time and the peak RSS of it and the children it waited for."""
+    """Run a command to completion; wall time, and the peak RSS and CPU time of it and the
+    children it waited for."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=PROJECT)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
-    return Sample(elapsed, usage.ru_maxrss / 1024)
+    return Sample(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def age(folder: Path) -> None:
@@ -72,9 +76,23 @@ def date_back(path: Path) -> None:
     os.utime(path, (past, past))
 
 
-def summarise(samples: list[Sample]) -> tuple[float, float, float, float]:
+class Summary(NamedTuple):
+    median: float
+    low: float
+    high: float
+    peak_rss_mb: float
+    cpu: float  # median CPU seconds
+
+
+def summarise(samples: list[Sample]) -> Summary:
     times = [s.seconds for s in samples]
-    return statistics.median(times), min(times), max(times), max(s.peak_rss_mb for s in samples)
+    return Summary(
+        statistics.median(times),
+        min(times),
+        max(times),
+        max(s.peak_rss_mb for s in samples),
+        statistics.median(s.cpu_seconds for s in samples),
+    )
 
 
 @dataclass
@@ -86,9 +104,7 @@ class RunRatios:
     capacity: float  # how much faster two CPU-bound processes finished than one, just before
 
 
-def bench_size(
-    label: str, work: Path, runs: int
-) -> tuple[dict[str, tuple[float, float, float, float]], list[RunRatios]]:
+def bench_size(label: str, work: Path, runs: int) -> tuple[dict[str, Summary], list[RunRatios]]:
     """Each scenario's summary, and each run's own ratios."""
     sections, per_section = SIZES[label]
     content = work / f"content-{label}"
@@ -175,18 +191,22 @@ def main() -> None:
     compile_bytecode()
     cpus = os.cpu_count() or 1
     print(f"machine: {cpus} CPUs; two CPU-bound processes run {parallel_capacity():.2f}x as fast as one")
-    print(f"{'size':>5} {'scenario':>9} {'median s':>9} {'min-max s':>13} {'peak MB':>8} {'vs naive':>9}")
+    print(f"{'size':>5} {'scenario':>9} {'median s':>9} {'min-max s':>13} {'CPU s':>6} {'peak MB':>8} {'vs naive':>9}")
     for label in arguments.sizes.split(","):
         figures, per_run = bench_size(label, arguments.work, arguments.runs)
-        naive_median = figures["naive"][0]
-        for name, (median, low, high, peak) in figures.items():
+        naive_median = figures["naive"].median
+        for name, (median, low, high, peak, cpu) in figures.items():
             ratio = "1.00x" if name == "naive" else f"{naive_median / median:.2f}x faster"
-            print(f"{label:>5} {name:>9} {median:9.3f} {low:6.3f}-{high:6.3f} {peak:8.0f} {ratio:>9}")
-        noop, one = figures["no-op"][0], figures["one"][0]
+            print(f"{label:>5} {name:>9} {median:9.3f} {low:6.3f}-{high:6.3f} {cpu:6.3f} {peak:8.0f} {ratio:>9}")
+        noop, one = figures["no-op"], figures["one"]
         ratios = [run.one_over_noop for run in per_run]
         spread = f"{min(ratios):.2f}x-{max(ratios):.2f}x"
-        extra = f"{(one - noop) * 1000:+.0f} ms"  # what one edit costs beyond the no-op
-        print(f"{label:>5}  one-change / no-op = {one / noop:.2f}x, {extra} (within each run: {spread})")
+        extra = f"{(one.median - noop.median) * 1000:+.0f} ms"  # what one edit costs beyond the no-op
+        # CPU time moves less than wall time when other loads share the machine: a second view of the same ratio.
+        cpu_ratio = f"CPU time {one.cpu / noop.cpu:.2f}x"
+        print(
+            f"{label:>5}  one-change / no-op = {one.median / noop.median:.2f}x, {extra} (within each run: {spread}; {cpu_ratio})"
+        )
         # The cold build shares its work between two processes: a run in which the machine gave two
         # processes less than twice one's speed shows in its ratio, and the naive build barely notices.
         cold_runs = ", ".join(f"{run.cold:.2f}x ({run.capacity:.2f})" for run in per_run)
