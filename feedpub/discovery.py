@@ -8,13 +8,24 @@ them for every feed, so pointing a reader at the feeds folder itself is enough t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 from feedpub.model import Site
 from feedpub.planning import ATOM_TYPE, RSS_TYPE, FeedDocument, FeedPlan, feed_url
 
 INDEX_PATH = "index.html"
+
+
+def escape(text: str) -> str:
+    """html.escape(text), quotes included (tested equal). Importing the html module loads its
+    table of 2,231 named entities (~2 ms), for a build that only ever escapes."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
 
 
 def link_tags(site: Site, plan: FeedPlan[Any]) -> list[str]:

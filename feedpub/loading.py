@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import string
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -239,8 +238,10 @@ def _load_site(document: Document, reporter: FieldReporter) -> Site | None:
     author = _author(meta["author"], "author", reporter) if meta.get("author") is not None else None
     if author is None and "author" not in meta:
         reporter.error("author", "missing (expected the default byline, e.g. a desk name)")
-    permalink = reporter.text(meta, "permalink") or DEFAULT_PERMALINK
-    _check_pattern(permalink, reporter)
+    permalink = reporter.text(meta, "permalink")
+    if permalink:
+        _check_pattern(permalink, reporter)
+    permalink = permalink or DEFAULT_PERMALINK
     feeds_url = reporter.text(meta, "feeds_url")
     if feeds_url is not None and not (_is_web_url(feeds_url)):
         reporter.error("feeds_url", f"{feeds_url!r} is not an absolute http(s) URL")
@@ -269,6 +270,10 @@ def _load_site(document: Document, reporter: FieldReporter) -> Site | None:
 
 
 def _check_pattern(pattern: str, reporter: FieldReporter) -> None:
+    """A permalink pattern the site sets (the default is tested to pass). Only then is `string`
+    imported, which nothing else a rebuild runs needs."""
+    import string
+
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
     except ValueError as exc:

@@ -218,6 +218,47 @@ def test_site_settings_are_checked(content: Path) -> None:
     assert "unknown time zone" in fields["timezone"]
 
 
+def test_a_custom_permalink_pattern_shapes_every_url(content: Path, write: Writer) -> None:
+    site = (content / "_index.md").read_text(encoding="utf-8")
+    (content / "_index.md").write_text(
+        site.replace("feed_items: 3", "feed_items: 3\npermalink: '{base_url}/{year}/{month}/{slug}.html'"),
+        encoding="utf-8",
+    )
+    write("technology/chips.md", article("Chips", "2026-03-01T09:30:00Z"))
+    loaded, _ = load_content(content)
+    assert loaded.site.permalink == "{base_url}/{year}/{month}/{slug}.html"
+    assert loaded.articles[0].permalink == "https://gazette.example.org/2026/03/chips.html"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("{base_url}/{section}/{title}/{slug}/", "unknown placeholder(s) title (expected "),
+        ("{base_url}/{section}/", "pattern must contain {slug}"),
+        ("{base_url}/{slug", "malformed pattern ("),
+        ("{base_url}/{slug}}", "malformed pattern ("),
+    ],
+)
+def test_a_bad_permalink_pattern_is_an_error(content: Path, pattern: str, expected: str) -> None:
+    site = (content / "_index.md").read_text(encoding="utf-8")
+    (content / "_index.md").write_text(
+        site.replace("feed_items: 3", f"feed_items: 3\npermalink: '{pattern}'"), encoding="utf-8"
+    )
+    error = only_error(content)
+    assert (error.path.name, error.field) == ("_index.md", "permalink")
+    assert expected in error.message
+
+
+def test_the_default_permalink_pattern_passes_the_check_custom_ones_get() -> None:
+    """The default is not checked at each build (that would import `string` for nothing)."""
+    from feedpub.loading import DEFAULT_PERMALINK, _check_pattern
+    from feedpub.reporting import FieldReporter
+
+    reporter = FieldReporter(Path("_index.md"))
+    _check_pattern(DEFAULT_PERMALINK, reporter)
+    assert reporter.problems == []
+
+
 def test_missing_site_index(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     error = only_error(tmp_path / "content")

@@ -157,3 +157,12 @@ def test_article_dates_survive_the_feeds(tmp_path_factory: object, naive: dateti
     parsed = parse_rfc822(rss.findtext("channel/item/pubDate") or "")
     assert parsed is not None
     assert parsed[0] == moment
+
+
+@given(text)
+def test_the_index_page_escapes_text_as_the_html_module_does(value: str) -> None:
+    import html
+
+    from feedpub.discovery import escape
+
+    assert escape(value) == html.escape(value, quote=True)
