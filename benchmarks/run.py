@@ -21,6 +21,7 @@ one-change / no-op and cold-build ratios, the latter beside how much faster two 
 processes ran than one just before that run (the cold build uses both vCPUs, the naive one a
 single one, so a run in which the machine gave two processes less shows in it).
 Run: python benchmarks/run.py [--sizes 1k,10k,100k] [--runs 5] [--work /tmp/feedpub-bench]
+(a size may also be SECTIONSxARTICLES, e.g. 3x20: the tests run the runner on a tiny corpus)
 """
 
 from __future__ import annotations
@@ -42,8 +43,18 @@ sys.path.insert(0, str(HERE))
 
 from corpus import generate  # noqa: E402
 
-SIZES = {"1k": (10, 100), "10k": (10, 1000), "100k": (10, 10000)}
+SIZES = {"1k": (10, 100), "10k": (10, 1000), "100k": (10, 10000)}  # or SECTIONSxARTICLES, e.g. 3x20
 QUICK_SAMPLES = 5  # no-op and one-change samples per run
+
+
+def corpus_shape(label: str) -> tuple[int, int]:
+    """(sections, articles per section) for a size label: 1k, 10k, 100k, or e.g. 3x20."""
+    if label in SIZES:
+        return SIZES[label]
+    sections, separator, per_section = label.partition("x")
+    if not (separator and sections.isdigit() and per_section.isdigit() and int(sections) and int(per_section)):
+        raise SystemExit(f"unknown size {label!r} (expected {', '.join(SIZES)}, or SECTIONSxARTICLES like 3x20)")
+    return int(sections), int(per_section)
 
 
 @dataclass
@@ -106,7 +117,7 @@ class RunRatios:
 
 def bench_size(label: str, work: Path, runs: int) -> tuple[dict[str, Summary], list[RunRatios]]:
     """Each scenario's summary, and each run's own ratios."""
-    sections, per_section = SIZES[label]
+    sections, per_section = corpus_shape(label)
     content = work / f"content-{label}"
     if not content.exists():
         print(f"generating {label} corpus ({sections} x {per_section})...", file=sys.stderr)
@@ -183,16 +194,19 @@ def parallel_capacity(processes: int = 2, count: int = 4_000_000, rounds: int = 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k, 10k, 100k")
+    parser.add_argument("--sizes", default="1k,10k", help="comma-separated: 1k, 10k, 100k, or e.g. 3x20")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path("/tmp/feedpub-bench"))
     arguments = parser.parse_args()
+    labels = arguments.sizes.split(",")
+    for label in labels:
+        corpus_shape(label)  # a mistyped size stops the run now, not after the sizes before it
     arguments.work.mkdir(parents=True, exist_ok=True)
     compile_bytecode()
     cpus = os.cpu_count() or 1
     print(f"machine: {cpus} CPUs; two CPU-bound processes run {parallel_capacity():.2f}x as fast as one")
     print(f"{'size':>5} {'scenario':>9} {'median s':>9} {'min-max s':>13} {'CPU s':>6} {'peak MB':>8} {'vs naive':>9}")
-    for label in arguments.sizes.split(","):
+    for label in labels:
         figures, per_run = bench_size(label, arguments.work, arguments.runs)
         naive_median = figures["naive"].median
         for name, (median, low, high, peak, cpu) in figures.items():
