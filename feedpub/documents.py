@@ -19,7 +19,8 @@ from feedpub.reporting import XML_FORBIDDEN, FieldReporter, describe, may_have_f
 MAX_FILE_BYTES = 2_000_000
 # python-frontmatter's YAMLHandler.FM_BOUNDARY (tested equal): the '---' lines around the YAML.
 FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
-TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)", re.MULTILINE)
+# Only for frontmatter beyond the simple subset, left to PyYAML: compiled on first use (re's cache).
+TOP_LEVEL_KEY = r"(?m)^([^\s#:'\"{}\[\],&*!|>%@`-][^:#]*?)\s*:(?:\s|$)"
 
 
 class Document(NamedTuple):
@@ -156,7 +157,8 @@ def parse_document(path: Path | str, reporter: FieldReporter) -> Document | None
             )
             return None
         keys = [
-            (match.group(1).strip(), fm_text.count("\n", 0, match.start())) for match in TOP_LEVEL_KEY.finditer(fm_text)
+            (match.group(1).strip(), fm_text.count("\n", 0, match.start()))
+            for match in re.finditer(TOP_LEVEL_KEY, fm_text)
         ]
         meta = {str(k): v for k, v in meta.items()}
     key_lines: dict[str, int] = {}

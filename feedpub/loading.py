@@ -28,8 +28,10 @@ from feedpub.sources import SLUG, Listing, SourceFile, list_tree
 
 DEFAULT_FEED_ITEMS = 50
 MAX_TITLE_CHARACTERS = 1000
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>")
+# Patterns for what few articles hold (bidi controls or markup in a title, an id of their own):
+# text, compiled on first use through re's cache, so a rebuild that meets none never compiles them.
+BIDI_CONTROLS = "[\u202a-\u202e\u2066-\u2069]"
+MARKUP = r"<\s*/?\s*[A-Za-z][^<>]*>"
 DEFAULT_PERMALINK = "{base_url}/{section}/{slug}/"
 PERMALINK_FIELDS = frozenset({"base_url", "section", "slug", "year", "month", "day"})
 
@@ -55,7 +57,7 @@ IMAGE_FIELDS = frozenset({"url", "alt", "caption", "type"})
 ARTICLE_FIELDS = frozenset({"title", "date", "updated", "summary", "authors", "tags", "image", "draft", "slug", "id"})
 
 _NO_SPACE = re.compile(r"\S*")
-URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+URI_SCHEME = r"[A-Za-z][A-Za-z0-9+.-]*:\S+"
 
 
 class SourceChanged(ContentErrors):
@@ -349,7 +351,7 @@ def _article_fields(
             f"{slug!r} cannot be a URL segment (expected letters, digits, '-', '_' or '.', no '/', '..' or spaces)",
         )
     article_id = reporter.text(meta, "id")
-    if article_id and not URI_SCHEME.fullmatch(article_id):
+    if article_id and not re.fullmatch(URI_SCHEME, article_id):
         reporter.error(
             "id",
             f"{article_id!r} is not an absolute URI (expected e.g. tag:example.com,2026-03-01:slug or urn:uuid:...)",
@@ -399,9 +401,9 @@ def _headline(title: str | None, reporter: FieldReporter) -> str | None:
         message = f"is {len(title):,} characters long (expected a headline of at most {MAX_TITLE_CHARACTERS:,})"
         reporter.error("title", message)
         return None
-    if not title.isascii() and BIDI_CONTROLS.search(title):
+    if not title.isascii() and re.search(BIDI_CONTROLS, title):
         reporter.warn("title", "contains bidirectional control characters, which can make it read differently")
-    if "<" in title and MARKUP.search(title):
+    if "<" in title and re.search(MARKUP, title):
         reporter.warn("title", "looks like HTML; it is published as text, so readers show the tags literally")
     return title
 

@@ -31,16 +31,19 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 }
 IFRAME_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "iframe": {"src", "width", "height", "title", "allowfullscreen"}}
 _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_HAS_SRC = re.compile(r"\ssrc\s*=", re.IGNORECASE)
-_LAZY_SOURCE = re.compile(r"""\sdata-(?:src|original|lazy-src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
-_LAZY_SRCSET = re.compile(r"""\sdata-srcset\s*=\s*(["'])\s*([^\s"',]+)""", re.IGNORECASE)
-_IFRAME_WITHOUT_SRC = re.compile(r'<iframe(?![^>]*\ssrc=")[^>]*>.*?</iframe>', re.DOTALL)
+# The patterns below serve only some articles (lazy-loading images, iframes, no summary): kept
+# as text and compiled on first use, through re's cache, so a rebuild that never meets such an
+# article does not compile them (~1 ms at every start).
+_IMG_TAG = r"(?i)<img\b[^>]*>"
+_HAS_SRC = r"(?i)\ssrc\s*="
+_LAZY_SOURCE = r"""(?is)\sdata-(?:src|original|lazy-src)\s*=\s*(["'])(.*?)\1"""
+_LAZY_SRCSET = r"""(?i)\sdata-srcset\s*=\s*(["'])\s*([^\s"',]+)"""
+_IFRAME_WITHOUT_SRC = r'(?s)<iframe(?![^>]*\ssrc=")[^>]*>.*?</iframe>'
 
 # Raw HTML is passed through by cmark and cleaned by nh3 afterwards, so no markup escapes the sanitiser.
 _CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
-_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
+_FIRST_PARAGRAPH = r"(?s)<p>(.*?)</p>"
+_TAG = r"<[^>]*>"
 
 
 class RenderedArticle(NamedTuple):
@@ -69,7 +72,7 @@ def sanitise(html: str, base_url: str, iframe_hosts: tuple[str, ...] = ()) -> st
     readers run no scripts, so such an image would otherwise never show.
     """
     if "data-" in html:
-        html = _IMG_TAG.sub(_promote_lazy_source, html)
+        html = re.sub(_IMG_TAG, _promote_lazy_source, html)
     tags = set(ALLOWED_TAGS)
     content_tags = {"script", "style", "iframe", "noscript", "template"}
     if iframe_hosts:
@@ -89,15 +92,15 @@ def sanitise(html: str, base_url: str, iframe_hosts: tuple[str, ...] = ()) -> st
     # Lazy-load-only images (data-src) lose everything but alt: drop them rather than ship a broken image.
     cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     if iframe_hosts:
-        cleaned = _IFRAME_WITHOUT_SRC.sub("", cleaned)
+        cleaned = re.sub(_IFRAME_WITHOUT_SRC, "", cleaned)
     return cleaned.strip()
 
 
 def _promote_lazy_source(match: re.Match[str]) -> str:
     tag = match.group(0)
-    if _HAS_SRC.search(tag):
+    if re.search(_HAS_SRC, tag):
         return tag
-    lazy = _LAZY_SOURCE.search(tag) or _LAZY_SRCSET.search(tag)
+    lazy = re.search(_LAZY_SOURCE, tag) or re.search(_LAZY_SRCSET, tag)
     if lazy is None:
         return tag
     source = lazy.group(2).replace('"', "&quot;")
@@ -119,8 +122,8 @@ def first_paragraph_text(html: str) -> str:
     """The first paragraph of rendered HTML as plain text: tags dropped, entities decoded."""
     import html as html_module  # only for articles without a summary: its entity table takes ~2 ms to load
 
-    for match in _FIRST_PARAGRAPH.finditer(html):
-        text = html_module.unescape(_TAG.sub("", match.group(1)))
+    for match in re.finditer(_FIRST_PARAGRAPH, html):
+        text = html_module.unescape(re.sub(_TAG, "", match.group(1)))
         text = re.sub(r"\s+", " ", text).strip()
         if text:
             return text

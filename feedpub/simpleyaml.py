@@ -93,11 +93,14 @@ _IMPLICIT: list[tuple[str, str, tuple[str, ...]]] = [
     ),
 ]
 _VERBOSE = frozenset({"bool", "float", "int", "null", "timestamp"})  # compiled with re.X, as PyYAML does
-_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+# First character -> (tag, pattern, flags), in order. Each pattern is compiled on first use
+# (compiling all eight took ~2 ms at every start; a rebuild's frontmatter needs four or five).
+_RESOLVERS: dict[str, list[tuple[str, str, int]]] = {}
 for _name, _pattern, _firsts in _IMPLICIT:
-    _compiled = re.compile(_pattern, re.X if _name in _VERBOSE else 0)
     for _first in _firsts:
-        _RESOLVERS.setdefault(_first, []).append((f"{_TAG}{_name}", _compiled))
+        _RESOLVERS.setdefault(_first, []).append((f"{_TAG}{_name}", _pattern, re.X if _name in _VERBOSE else 0))
+_COMPILED: dict[str, re.Pattern[str]] = {}  # by tag
+_FLOAT = f"{_TAG}float"
 _STR = f"{_TAG}str"
 _GOOD_KEYS: set[str] = set()  # keys already known to be simple and to resolve to text
 # Bound on each memo below (and on _GOOD_KEYS), and on the loader's byline memo: frontmatter
@@ -309,7 +312,12 @@ _CONSTRUCT: dict[str, Callable[[str], object]] = {
 def _resolve(value: str) -> str:
     """The tag PyYAML's resolver gives a plain scalar: Resolver.resolve's own loop over the
     implicit resolvers for the first character, without its per-call overhead."""
-    for tag, pattern in _RESOLVERS.get(value[:1], ()):
-        if pattern.match(value):
+    for tag, pattern, flags in _RESOLVERS.get(value[:1], ()):
+        if tag == _FLOAT and "." not in value:
+            continue  # each of the float pattern's forms has a dot: dates and integers skip it
+        compiled = _COMPILED.get(tag)
+        if compiled is None:
+            compiled = _COMPILED[tag] = re.compile(pattern, flags)
+        if compiled.match(value):
             return tag
     return _STR

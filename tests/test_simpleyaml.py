@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -169,12 +170,23 @@ def test_seed_article_frontmatter_takes_the_fast_path() -> None:
 def test_resolver_table_is_pyyamls_own() -> None:
     """The fast path carries a copy of PyYAML's implicit resolvers (so it never imports PyYAML):
     same tags, same patterns and flags, same first characters, same order."""
-    ours = {first: [(tag, p.pattern, p.flags) for tag, p in pairs] for first, pairs in simpleyaml._RESOLVERS.items()}
+    ours = {
+        first: [(tag, pattern, re.compile(pattern, flags).flags) for tag, pattern, flags in resolvers]
+        for first, resolvers in simpleyaml._RESOLVERS.items()
+    }
     theirs = {
         first: [(tag, p.pattern, p.flags) for tag, p in pairs]
         for first, pairs in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
     }
     assert ours == theirs
+
+
+@given(st.text(alphabet="0123456789+-_.:eEinfaINFAN", max_size=12))
+def test_only_a_dotted_scalar_is_a_float(text: str) -> None:
+    """The fast path skips the float pattern for text without a dot: PyYAML agrees."""
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    assert tag != "tag:yaml.org,2002:float" or "." in text
+    assert simpleyaml._resolve(text) == tag
 
 
 def test_frontmatter_boundary_is_python_frontmatters() -> None:
