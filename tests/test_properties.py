@@ -61,12 +61,16 @@ def write_site(root: Path, fields: dict[str, object], body: str) -> Path:
 # A file cannot hold a lone surrogate, so the body (written raw) has none; frontmatter strings can
 # (YAML escapes), and do.
 body_text = text.map(lambda value: re.sub("[\ud800-\udfff]", "", value))
+# Text with at least one letter or digit (never forbidden, never space), anything around it: a
+# title, byline or tag the loader accepts. Drawn as plain `text`, two in three were empty once
+# published and filtered out, and about one run in forty failed Hypothesis's health check.
+shown_text = st.tuples(text, st.characters(categories=("L", "N")), text).map("".join)
 
 
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-@given(title=text, summary=text, author=text, tags=st.lists(text, max_size=3), body=body_text)
+@given(title=shown_text, summary=text, author=shown_text, tags=st.lists(shown_text, max_size=3), body=body_text)
 def test_any_unicode_gives_valid_feeds_that_say_what_was_written(
     tmp_path_factory: object, title: str, summary: str, author: str, tags: list[str], body: str
 ) -> None:
