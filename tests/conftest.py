@@ -6,9 +6,12 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from feedpub.model import Article, Author
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
@@ -36,6 +39,30 @@ description: {title} stories
 """
 
 Writer = Callable[[str, str], Path]
+
+
+ARTICLE_PERMALINK = "https://gazette.example.org/science/tides/"
+
+
+def make_article(body: str, summary: str | None = None) -> Article:
+    """An Article record as the loader makes them, for tests of the stages after it."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    return Article(
+        path=Path("content/science/tides.md"),
+        section="science",
+        slug="tides",
+        title="Tides",
+        date=moment,
+        updated=moment,
+        summary=summary,
+        authors=(Author("Desk"),),
+        tags=(),
+        image=None,
+        draft=False,
+        id="tag:gazette.example.org,2026-01-01:science/tides",
+        permalink=ARTICLE_PERMALINK,
+        body=body,
+    )
 
 
 def run_fresh_python(code: str) -> subprocess.CompletedProcess[str]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import tests.conftest
 from feedpub.model import Article, Author, Image, Record, Section, Site
 
 
@@ -47,22 +47,12 @@ def test_equal_only_to_the_same_class() -> None:
 
 
 def make_article(body: str) -> Article:
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
-    return Article(
-        path=Path("content/science/tides.md"),
-        section="science",
-        slug="tides",
-        title="Tides",
-        date=moment,
-        updated=moment + timedelta(hours=1),
-        summary=None,
-        authors=(Author("Desk"),),
+    """The shared test record, with every optional field given."""
+    return dataclasses.replace(
+        tests.conftest.make_article(body),
+        updated=datetime(2026, 1, 1, 1, tzinfo=UTC),
         tags=("sea",),
         image=Image("https://example.org/a.jpg", "A wave"),
-        draft=False,
-        id="tag:example.org,2026-01-01:science/tides",
-        permalink="https://example.org/science/tides/",
-        body=body,
     )
 
 

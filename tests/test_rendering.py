@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 
-from feedpub.model import Article, Author
 from feedpub.rendering import render_article, sanitise, summarise
-
-BASE = "https://gazette.example.org/science/tides/"
-
-
-def make_article(body: str, summary: str | None = None) -> Article:
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
-    return Article(
-        path=Path("content/science/tides.md"),
-        section="science",
-        slug="tides",
-        title="Tides",
-        date=moment,
-        updated=moment,
-        summary=summary,
-        authors=(Author("Desk"),),
-        tags=(),
-        image=None,
-        draft=False,
-        id="tag:gazette.example.org,2026-01-01:science/tides",
-        permalink=BASE,
-        body=body,
-    )
+from tests.conftest import ARTICLE_PERMALINK as BASE
+from tests.conftest import make_article
 
 
 def test_commonmark_rendering() -> None:
