@@ -62,8 +62,8 @@ def write_site(root: Path, fields: dict[str, object], body: str) -> Path:
 # (YAML escapes), and do.
 body_text = text.map(lambda value: re.sub("[\ud800-\udfff]", "", value))
 # Text with at least one letter or digit (never forbidden, never space), anything around it: a
-# title, byline or tag the loader accepts. Drawn as plain `text`, two in three were empty once
-# published and filtered out, and about one run in forty failed Hypothesis's health check.
+# title, byline or tag the loader accepts. Drawn as plain `text`, two draws in three were
+# filtered out (empty once published), and about one run in forty failed Hypothesis's health check.
 shown_text = st.tuples(text, st.characters(categories=("L", "N")), text).map("".join)
 
 
