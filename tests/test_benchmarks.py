@@ -77,7 +77,11 @@ def test_the_runner_reports_every_scenario_against_the_naive_baseline(tmp_path: 
         assert float(row["cpu"]) > 0
         assert int(row["peak"]) > 0
     assert rows["naive"]["ratio"] == "1.00x"
-    assert re.search(r"2x12  one-change / no-op = [\d.]+x, [+-]\d+ ms \(within each run: ", result.stdout)
+    assert re.search(
+        r"2x12  one-change / no-op = [\d.]+x, [+-]\d+ ms \(within each run: [\d.]+x-[\d.]+x; "
+        r"fastest of each [\d.]+x; CPU time [\d.]+x\)",
+        result.stdout,
+    )
     assert re.search(r"2x12  cold build per run \(two processes' speed-up just before\): [\d.]+x \(", result.stdout)
 
     # What it built is real: the feeds pass our validator, and the naive baseline wrote its own.
