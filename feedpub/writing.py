@@ -14,7 +14,6 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from feedpub.errors import OutputError
 from feedpub.planning import FeedDocument
@@ -22,29 +21,10 @@ from feedpub.planning import FeedDocument
 TEMP_PREFIX = ".feedpub-"
 
 
-class WriteReport(NamedTuple):
-    """Which feeds were replaced and which already held exactly these bytes."""
-
-    written: tuple[str, ...]
-    unchanged: tuple[str, ...]
-
-
 def changed_paths(out_dir: Path, documents: Sequence[FeedDocument]) -> tuple[str, ...]:
     """Relative paths whose file is missing or differs from the document (what `build --check` reports)."""
     _refuse_duplicates(documents)
     return tuple(d.relpath for d in documents if not _holds(out_dir / d.relpath, d.data))
-
-
-def write_documents(out_dir: Path, documents: Sequence[FeedDocument]) -> WriteReport:
-    _refuse_duplicates(documents)
-    with Staging(out_dir) as staging:
-        for document in documents:
-            staging.add(document)
-        written = set(staging.commit())
-    return WriteReport(
-        tuple(d.relpath for d in documents if d.relpath in written),
-        tuple(d.relpath for d in documents if d.relpath not in written),
-    )
 
 
 class Staging:

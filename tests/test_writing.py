@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from feedpub import writing
 from feedpub.errors import OutputError
 from feedpub.planning import FeedDocument
-from feedpub.writing import changed_paths, write_documents
+from feedpub.writing import Staging, changed_paths
+
+
+class Written(NamedTuple):
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def write_documents(out_dir: Path, documents: list[FeedDocument]) -> Written:
+    """Stage every document and commit, as a build does once all its feeds are ready."""
+    with Staging(out_dir) as staging:
+        for document in documents:
+            staging.add(document)
+        written = set(staging.commit())
+    relpaths = [d.relpath for d in documents]
+    return Written(tuple(r for r in relpaths if r in written), tuple(r for r in relpaths if r not in written))
 
 
 def documents(version: str) -> list[FeedDocument]:
