@@ -99,7 +99,9 @@ _RESOLVERS: dict[str, list[tuple[str, str, int]]] = {}
 for _name, _pattern, _firsts in _IMPLICIT:
     for _first in _firsts:
         _RESOLVERS.setdefault(_first, []).append((f"{_TAG}{_name}", _pattern, re.X if _name in _VERBOSE else 0))
-_COMPILED: dict[str, re.Pattern[str]] = {}  # by tag
+# By tag. Not through re's cache, as the modules' rare patterns are: _resolve runs for every new
+# plain value of a cold build, where re's per-call lookup would cost more than a dict's.
+_COMPILED: dict[str, re.Pattern[str]] = {}
 _FLOAT = f"{_TAG}float"
 _STR = f"{_TAG}str"
 _GOOD_KEYS: set[str] = set()  # keys already known to be simple and to resolve to text
