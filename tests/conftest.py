@@ -65,6 +65,12 @@ def make_article(body: str, summary: str | None = None) -> Article:
     )
 
 
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file below root, by relative POSIX path in path order, with its bytes: what a
+    build left behind, to compare before and after or with another build's."""
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
 def run_fresh_python(code: str) -> subprocess.CompletedProcess[str]:
     """Run code in a new interpreter from the project folder: for what a process imports."""
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False)

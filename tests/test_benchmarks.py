@@ -13,6 +13,7 @@ from pathlib import Path
 
 from feedpub.loading import load_content
 from feedpub.validating import Severity, feed_files, validate_bytes
+from tests.conftest import files_under
 
 PROJECT = Path(__file__).resolve().parent.parent
 BENCHMARKS = PROJECT / "benchmarks"
@@ -26,15 +27,11 @@ def generate(out: Path, sections: int, articles: int, seed: int = 1) -> Path:
     return out
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
-
-
 def test_the_corpus_is_the_same_for_a_seed_and_differs_for_another(tmp_path: Path) -> None:
-    first = tree(generate(tmp_path / "a", 2, 5, seed=3))
+    first = files_under(generate(tmp_path / "a", 2, 5, seed=3))
     assert len(first) == 1 + 2 + 2 * 5  # the site's settings, each section's, and the articles
-    assert tree(generate(tmp_path / "b", 2, 5, seed=3)) == first
-    other = tree(generate(tmp_path / "c", 2, 5, seed=4))
+    assert files_under(generate(tmp_path / "b", 2, 5, seed=3)) == first
+    other = files_under(generate(tmp_path / "c", 2, 5, seed=4))
     assert other.keys() == first.keys()
     assert other != first
 
@@ -92,7 +89,7 @@ def test_the_runner_reports_every_scenario_against_the_naive_baseline(tmp_path: 
         assert not [f for f in findings if f.level is Severity.ERROR], findings
     assert len(list((tmp_path / "naive-2x12").rglob("*.xml"))) == 2 * 2
     # The article it edited for the one-change builds is put back as generated.
-    assert tree(tmp_path / "content-2x12") == tree(generate(tmp_path / "fresh", 2, 12))
+    assert files_under(tmp_path / "content-2x12") == files_under(generate(tmp_path / "fresh", 2, 12))
 
 
 def test_a_mistyped_size_is_refused_before_any_work(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from lxml import etree
 from feedpub.cli import main
 from feedpub.planning import FeedDocument
 from feedpub.validating import validate_bytes
-from tests.conftest import PROJECT, Writer, article, run_fresh_python
+from tests.conftest import PROJECT, Writer, article, files_under, run_fresh_python
 
 NOW = "2026-03-10T12:00:00Z"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -316,13 +316,13 @@ def test_a_feed_failing_validation_after_others_were_staged_writes_nothing(
 
     monkeypatch.setattr(pipeline, "validation_errors", site_feed_fails)
     monkeypatch.setattr(writing.Staging, "add", add)
-    before = {p: p.read_bytes() for p in feeds.rglob("*") if p.is_file()}
+    before = files_under(feeds)
     (site / "science" / "new.md").write_text(article("New", "2026-03-09"), encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--content", str(site), "--out", str(feeds), "--now", NOW])
     assert result.exit_code == 1
     assert "rss.xml:1: Broken: made to fail" in result.output
     assert staged == ["science/rss.xml", "science/atom.xml"]  # ready, and staged, before the failure
-    assert {p: p.read_bytes() for p in feeds.rglob("*") if p.is_file()} == before
+    assert files_under(feeds) == before
 
 
 def test_feeds_failing_validation_are_refused(site: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from feedpub.cli import main
 from feedpub.validating import Severity, validate_bytes
-from tests.conftest import PROJECT, Writer, article
+from tests.conftest import PROJECT, Writer, article, files_under
 
 PARAGRAPH = "Reporting from the field, with figures, quotes and context for readers. " * 12
 
@@ -124,13 +124,13 @@ def test_full_disk_keeps_the_old_feeds(content: Path, write: Writer, tmp_path: P
             CliRunner().invoke(main, ["build", "--no-cache", "--content", str(content), "--out", str(out)]).exit_code
             == 0
         )
-        before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        before = files_under(out)
         for number in range(60):
             write(f"science/big-{number}.md", article(f"Big {number}", "2026-03-01", body=PARAGRAPH * 20))
         result = CliRunner().invoke(main, ["build", "--no-cache", "--content", str(content), "--out", str(out)])
         assert result.exit_code == 2, result.output
         assert "No space left on device" in result.output
-        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+        assert files_under(out) == before
 
 
 def test_read_only_output_gives_a_clear_error(content: Path, write: Writer, tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_read_only_output_gives_a_clear_error(content: Path, write: Writer, tmp_
     assert (
         CliRunner().invoke(main, ["build", "--no-cache", "--content", str(content), "--out", str(out)]).exit_code == 0
     )
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = files_under(out)
     mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(out), str(out)], capture_output=True)
     if mounted.returncode != 0:
         if os.geteuid() == 0:
@@ -152,7 +152,7 @@ def test_read_only_output_gives_a_clear_error(content: Path, write: Writer, tmp_
         result = CliRunner().invoke(main, ["build", "--no-cache", "--content", str(content), "--out", str(out)])
         assert result.exit_code == 2, result.output
         assert result.output.startswith(f"error: cannot write feeds to {out}: Read-only file system")
-        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+        assert files_under(out) == before
     finally:
         subprocess.run(["umount", str(out)], capture_output=True, check=False)
         out.chmod(0o755)

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from feedpub.cli import main
-from tests.conftest import Writer, article
+from tests.conftest import Writer, article, files_under
 
 HOSTILE = Path(__file__).parent / "hostile"
 EXPECTATIONS: dict[str, dict[str, object]] = json.loads((HOSTILE / "expectations.json").read_text(encoding="utf-8"))
@@ -22,33 +22,29 @@ NOW = "2026-03-10T00:00:00Z"
 
 
 @pytest.fixture
-def built(content: Path, write: Writer, tmp_path: Path) -> tuple[Path, Path, dict[Path, bytes]]:
+def built(content: Path, write: Writer, tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     write("science/steady.md", article("Steady", "2026-02-01"))
     out = tmp_path / "feeds"
     result = run_build(content, out)
     assert result.exit_code == 0, result.output
-    return content, out, snapshot(out)
+    return content, out, files_under(out)
 
 
 def run_build(content: Path, out: Path):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, ["build", "--content", str(content), "--out", str(out), "--now", NOW])
 
 
-def snapshot(out: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-
-def assert_refused(result, out: Path, before: dict[Path, bytes], path: Path, field: str | None, words: str) -> None:  # type: ignore[no-untyped-def]
+def assert_refused(result, out: Path, before: dict[str, bytes], path: Path, field: str | None, words: str) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     reported = [line for line in result.output.splitlines() if line.startswith(str(path))]
     assert reported, result.output
     assert any(words in line and (field is None or f" {field}: " in line) for line in reported), reported
-    assert snapshot(out) == before  # byte-identical, and no temporary files
+    assert files_under(out) == before  # byte-identical, and no temporary files
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
-def test_hostile_file(built: tuple[Path, Path, dict[Path, bytes]], name: str) -> None:
+def test_hostile_file(built: tuple[Path, Path, dict[str, bytes]], name: str) -> None:
     content, out, before = built
     target = content / "science" / name
     shutil.copyfile(HOSTILE / name, target)
@@ -61,7 +57,7 @@ def test_hostile_file(built: tuple[Path, Path, dict[Path, bytes]], name: str) ->
     expected = expectation["ok"]
     assert isinstance(expected, dict)
     assert result.exit_code == 0, result.output
-    feeds = b"".join(snapshot(out).values()).decode("utf-8")
+    feeds = b"".join(files_under(out).values()).decode("utf-8")
     science = (out / "science" / "atom.xml").read_text(encoding="utf-8")
     for text in expected.get("contains", []):
         assert text in science, text
@@ -78,7 +74,7 @@ def test_hostile_file(built: tuple[Path, Path, dict[Path, bytes]], name: str) ->
         ), result.output
 
 
-def test_fifty_megabyte_article_is_refused(built: tuple[Path, Path, dict[Path, bytes]]) -> None:
+def test_fifty_megabyte_article_is_refused(built: tuple[Path, Path, dict[str, bytes]]) -> None:
     content, out, before = built
     target = content / "science" / "huge.md"
     with target.open("w", encoding="utf-8") as stream:
@@ -90,7 +86,7 @@ def test_fifty_megabyte_article_is_refused(built: tuple[Path, Path, dict[Path, b
     assert_refused(result, out, before, target, None, "file is 50.0 MB (expected at most 2 MB")
 
 
-def test_symlink_outside_content_is_refused(built: tuple[Path, Path, dict[Path, bytes]], tmp_path: Path) -> None:
+def test_symlink_outside_content_is_refused(built: tuple[Path, Path, dict[str, bytes]], tmp_path: Path) -> None:
     content, out, before = built
     secret = tmp_path / "secret.md"
     secret.write_text(article("Secret", "2026-03-01", body="TOP SECRET"), encoding="utf-8")
@@ -101,7 +97,7 @@ def test_symlink_outside_content_is_refused(built: tuple[Path, Path, dict[Path, 
     assert "TOP SECRET" not in result.output
 
 
-def test_duplicate_slug_is_refused(built: tuple[Path, Path, dict[Path, bytes]]) -> None:
+def test_duplicate_slug_is_refused(built: tuple[Path, Path, dict[str, bytes]]) -> None:
     content, out, before = built
     twin = content / "science" / "twin.md"
     twin.write_text(article("Twin", "2026-03-01", slug="steady"), encoding="utf-8")

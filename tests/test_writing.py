@@ -11,6 +11,7 @@ from feedpub import writing
 from feedpub.errors import OutputError
 from feedpub.planning import FeedDocument
 from feedpub.writing import Staging, changed_paths
+from tests.conftest import files_under
 
 
 class Written(NamedTuple):
@@ -35,10 +36,6 @@ def documents(version: str) -> list[FeedDocument]:
     ]
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
 def test_writes_all_then_only_what_changed(tmp_path: Path) -> None:
     report = write_documents(tmp_path, documents("v1"))
     assert report.written == ("atom.xml", "a/atom.xml", "b/atom.xml")
@@ -58,14 +55,14 @@ def test_a_file_of_the_same_size_but_other_bytes_is_rewritten(tmp_path: Path) ->
     assert [len(d.data) for d in same_size] == [len(d.data) for d in documents("v1")]
     assert changed_paths(tmp_path, same_size) == ("atom.xml", "a/atom.xml", "b/atom.xml")
     assert write_documents(tmp_path, same_size).written == ("atom.xml", "a/atom.xml", "b/atom.xml")
-    assert snapshot(tmp_path) == {d.relpath: d.data for d in same_size}
+    assert files_under(tmp_path) == {d.relpath: d.data for d in same_size}
 
 
 def test_failure_part_way_leaves_old_feeds_and_no_temporary_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_documents(tmp_path, documents("v1"))
-    before = snapshot(tmp_path)
+    before = files_under(tmp_path)
     real_stage = writing._stage
     calls = 0
 
@@ -79,12 +76,12 @@ def test_failure_part_way_leaves_old_feeds_and_no_temporary_files(
     monkeypatch.setattr(writing, "_stage", stage_then_fail)
     with pytest.raises(OutputError, match="No space left on device"):
         write_documents(tmp_path, documents("v2"))
-    assert snapshot(tmp_path) == before
+    assert files_under(tmp_path) == before
 
 
 def test_interrupt_part_way_cleans_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_documents(tmp_path, documents("v1"))
-    before = snapshot(tmp_path)
+    before = files_under(tmp_path)
     real_stage = writing._stage
 
     def stage_then_interrupt(target: Path, data: bytes) -> Path:
@@ -94,21 +91,21 @@ def test_interrupt_part_way_cleans_up_too(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(writing, "_stage", stage_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_documents(tmp_path, documents("v2"))
-    assert snapshot(tmp_path) == before
+    assert files_under(tmp_path) == before
 
 
 def test_leftovers_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / ".feedpub-abc.tmp").write_bytes(b"half a feed")
     write_documents(tmp_path, documents("v1"))
-    assert sorted(snapshot(tmp_path)) == ["a/atom.xml", "atom.xml", "b/atom.xml"]
+    assert sorted(files_under(tmp_path)) == ["a/atom.xml", "atom.xml", "b/atom.xml"]
 
 
 def test_two_documents_for_one_path_are_refused(tmp_path: Path) -> None:
     twice = [*documents("v1"), documents("v2")[0]]
     with pytest.raises(OutputError, match=r"two feeds would be written to atom\.xml"):
         write_documents(tmp_path, twice)
-    assert snapshot(tmp_path) == {}
+    assert files_under(tmp_path) == {}
 
 
 def test_files_are_world_readable(tmp_path: Path) -> None:
